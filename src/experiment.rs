@@ -1,0 +1,203 @@
+//! Experiments: every strategy × replication, in parallel, on common random numbers.
+//!
+//! Each `(strategy, replication)` pair is an independent job whose incident
+//! stream depends only on `(scenario, seed, replication)`. Jobs run on rayon's
+//! pool and are collected in a fixed order, so results are bit-identical for
+//! any thread count.
+
+use rayon::prelude::*;
+
+use crate::engine::{RunOutput, RunSpec, Sim, UnitSpec};
+use crate::incidents::{Generator, Replay, ReplayIncident, StreamModel};
+use crate::metrics::{IncidentRecord, StrategySummary, summarise};
+use crate::scenario::{MIN_PER_DAY, Scenario};
+
+/// What to run, with the scenario's values unless overridden.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Replications per strategy.
+    pub replications: u32,
+    /// Simulated days per replication.
+    pub days: f64,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Keep one record per incident.
+    pub per_incident: bool,
+    /// Names of the strategies to run (all when empty).
+    pub strategies: Vec<String>,
+    /// Replay these incidents instead of generating a stream.
+    pub replay: Option<Vec<ReplayIncident>>,
+}
+
+impl RunOptions {
+    /// The scenario's own settings.
+    pub fn from_scenario(s: &Scenario) -> Self {
+        Self {
+            replications: s.replications,
+            days: s.days,
+            seed: s.seed,
+            per_incident: false,
+            strategies: Vec::new(),
+            replay: None,
+        }
+    }
+}
+
+/// Options that do not fit the scenario.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ExperimentError {
+    /// `--strategies` names a strategy the scenario does not define.
+    #[error("unknown strategy {name:?}: the scenario defines {known}")]
+    UnknownStrategy {
+        /// The name asked for.
+        name: String,
+        /// The names defined.
+        known: String,
+    },
+    /// Days not longer than the warm-up, or not positive.
+    #[error(
+        "days must be a finite number greater than the warm-up ({warmup_days} days), found {days}"
+    )]
+    Days {
+        /// Days asked for.
+        days: f64,
+        /// The scenario's warm-up.
+        warmup_days: f64,
+    },
+    /// Zero replications.
+    #[error("replications must be at least 1")]
+    Replications,
+}
+
+/// One strategy's results.
+#[derive(Debug, Clone)]
+pub struct StrategyOutcome {
+    /// Summary over all replications.
+    pub summary: StrategySummary,
+    /// The units it fielded.
+    pub fleet: Vec<UnitSpec>,
+    /// Per-incident records of each replication, when asked for.
+    pub records: Vec<Vec<IncidentRecord>>,
+}
+
+/// The results of an experiment.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// One entry per strategy run, in scenario order.
+    pub strategies: Vec<StrategyOutcome>,
+    /// Events simulated over all jobs.
+    pub events: u64,
+    /// Replications per strategy.
+    pub replications: u32,
+    /// Simulated days per replication.
+    pub days: f64,
+    /// Seed used.
+    pub seed: u64,
+    /// Whether per-incident records were kept.
+    pub per_incident: bool,
+}
+
+/// Runs every selected strategy for every replication on rayon's current
+/// pool; `on_job_done` is called after each job (for progress bars).
+pub fn run(
+    s: &Scenario,
+    opts: &RunOptions,
+    on_job_done: &(dyn Fn() + Sync),
+) -> Result<Outcome, ExperimentError> {
+    if opts.replications == 0 {
+        return Err(ExperimentError::Replications);
+    }
+    if !(opts.days.is_finite() && opts.days > s.warmup_days) {
+        return Err(ExperimentError::Days {
+            days: opts.days,
+            warmup_days: s.warmup_days,
+        });
+    }
+    let selected = select(s, &opts.strategies)?;
+    let fleets: Vec<Vec<UnitSpec>> = selected.iter().map(|&i| s.strategies[i].fleet(s)).collect();
+    let model = StreamModel::new(s);
+    let spec = RunSpec {
+        horizon_min: opts.days * MIN_PER_DAY,
+        warmup_min: s.warmup_min(),
+        ready_delay_min: s.call_processing_min + s.handoff_min,
+        per_incident: opts.per_incident,
+    };
+    let jobs: Vec<(usize, u32)> = (0..selected.len())
+        .flat_map(|k| (0..opts.replications).map(move |r| (k, r)))
+        .collect();
+    let outputs: Vec<RunOutput> = jobs
+        .par_iter()
+        .map(|&(k, r)| {
+            let cfg = &s.strategies[selected[k]];
+            let fleet = &fleets[k];
+            let sim = Sim::new(s, fleet, spec);
+            let out = match &opts.replay {
+                Some(rows) => cfg.run(
+                    sim,
+                    fleet,
+                    Replay::new(s, rows, opts.seed, r, spec.horizon_min),
+                ),
+                None => cfg.run(
+                    sim,
+                    fleet,
+                    Generator::new(s, &model, opts.seed, r, spec.horizon_min),
+                ),
+            };
+            on_job_done();
+            out
+        })
+        .collect();
+    let events = outputs.iter().map(|o| o.events).sum();
+    let window_min = spec.horizon_min - spec.warmup_min;
+    let reps = opts.replications as usize;
+    let mut outputs = outputs.into_iter();
+    let strategies = selected
+        .iter()
+        .zip(fleets)
+        .map(|(&i, fleet)| {
+            let mut runs: Vec<RunOutput> = outputs.by_ref().take(reps).collect();
+            let records = runs
+                .iter_mut()
+                .map(|r| r.recorder.records.take().unwrap_or_default())
+                .collect();
+            let name = s.strategies[i].name();
+            StrategyOutcome {
+                summary: summarise(name, s, &fleet, &runs, window_min),
+                fleet,
+                records,
+            }
+        })
+        .collect();
+    Ok(Outcome {
+        strategies,
+        events,
+        replications: opts.replications,
+        days: opts.days,
+        seed: opts.seed,
+        per_incident: opts.per_incident,
+    })
+}
+
+/// Indices of the strategies named (all when `names` is empty).
+fn select(s: &Scenario, names: &[String]) -> Result<Vec<usize>, ExperimentError> {
+    if names.is_empty() {
+        return Ok((0..s.strategies.len()).collect());
+    }
+    names
+        .iter()
+        .map(|n| {
+            s.strategies
+                .iter()
+                .position(|c| c.name() == n)
+                .ok_or_else(|| ExperimentError::UnknownStrategy {
+                    name: n.clone(),
+                    known: s
+                        .strategies
+                        .iter()
+                        .map(|c| c.name())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+        })
+        .collect()
+}

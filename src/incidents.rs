@@ -1,0 +1,479 @@
+//! Incident streams: synthetic (non-homogeneous Poisson) and replayed from CSV.
+//!
+//! A stream depends only on the scenario, the seed and the replication number,
+//! never on the strategy: every strategy sees exactly the same incidents
+//! (common random numbers). Each source of randomness has its own ChaCha8
+//! stream, so changing, say, an on-scene distribution does not move any call
+//! time or location.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::Distribution;
+use rand_distr::weighted::WeightedAliasIndex;
+use serde::{Deserialize, Serialize};
+
+use crate::map::Point;
+use crate::scenario::Scenario;
+
+/// The named random streams of one replication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Stream {
+    /// Inter-arrival times.
+    Arrivals = 1,
+    /// Demand point and scatter within its disc.
+    Location = 2,
+    /// Incident kind.
+    Kind = 3,
+    /// On-scene durations.
+    OnScene = 4,
+    /// Case-handling durations.
+    CaseHandling = 5,
+}
+
+/// The portable generator for `(seed, replication, stream)`.
+///
+/// ChaCha8 is specified independently of platform and crate version, unlike
+/// `StdRng`; the stream number keeps the sources of randomness apart.
+pub fn rng(seed: u64, replication: u32, stream: Stream) -> ChaCha8Rng {
+    let mut r = ChaCha8Rng::seed_from_u64(seed);
+    r.set_stream((u64::from(replication) << 16) | stream as u64);
+    r
+}
+
+/// One incident as the engine receives it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Incident {
+    /// Identifier, unique within a stream.
+    pub id: u64,
+    /// Time of the call, minutes from the start.
+    pub call_min: f64,
+    /// Location.
+    pub pos: Point,
+    /// Index into the scenario's kinds.
+    pub kind: u16,
+    /// Index of the station whose jurisdiction it is in.
+    pub station: u32,
+    /// Time each unit spends on scene, minutes.
+    pub on_scene_min: f64,
+    /// Case handling by the first unit after returning, minutes.
+    pub case_min: f64,
+}
+
+/// Precomputed sampling tables of a scenario, shared by every replication.
+#[derive(Debug, Clone)]
+pub struct StreamModel {
+    demand: WeightedAliasIndex<f64>,
+    kinds: WeightedAliasIndex<f64>,
+    rate_per_min: [f64; 24],
+}
+
+impl StreamModel {
+    /// Builds the tables (the scenario is already validated).
+    pub fn new(s: &Scenario) -> Self {
+        let demand = WeightedAliasIndex::new(s.demand.iter().map(|d| d.weight).collect())
+            .expect("validated demand weights");
+        let kinds = WeightedAliasIndex::new(s.incidents.kinds.iter().map(|k| k.share).collect())
+            .expect("validated kind shares");
+        let mut rate_per_min = [0.0; 24];
+        for (h, r) in rate_per_min.iter_mut().enumerate() {
+            *r = s.incidents.rate_per_min(h);
+        }
+        Self {
+            demand,
+            kinds,
+            rate_per_min,
+        }
+    }
+}
+
+/// Draws durations for a kind from the replication's duration streams.
+#[derive(Debug, Clone)]
+pub struct DurationDraws {
+    on_scene: ChaCha8Rng,
+    case: ChaCha8Rng,
+}
+
+impl DurationDraws {
+    /// The duration streams of `replication`.
+    pub fn new(seed: u64, replication: u32) -> Self {
+        Self {
+            on_scene: rng(seed, replication, Stream::OnScene),
+            case: rng(seed, replication, Stream::CaseHandling),
+        }
+    }
+
+    /// `(on_scene_min, case_min)` for an incident of `kind`.
+    #[inline]
+    pub fn draw(&mut self, s: &Scenario, kind: usize) -> (f64, f64) {
+        let k = &s.incidents.kinds[kind];
+        (
+            k.on_scene.sample(&mut self.on_scene),
+            k.case_handling.sample(&mut self.case),
+        )
+    }
+}
+
+/// A synthetic incident stream for one replication.
+#[derive(Debug, Clone)]
+pub struct Generator<'a> {
+    scenario: &'a Scenario,
+    model: &'a StreamModel,
+    horizon_min: f64,
+    t: f64,
+    next_id: u64,
+    arrivals: ChaCha8Rng,
+    location: ChaCha8Rng,
+    kind: ChaCha8Rng,
+    durations: DurationDraws,
+}
+
+impl<'a> Generator<'a> {
+    /// The stream of `replication`, up to `horizon_min`.
+    pub fn new(
+        scenario: &'a Scenario,
+        model: &'a StreamModel,
+        seed: u64,
+        replication: u32,
+        horizon_min: f64,
+    ) -> Self {
+        Self {
+            scenario,
+            model,
+            horizon_min,
+            t: 0.0,
+            next_id: 1,
+            arrivals: rng(seed, replication, Stream::Arrivals),
+            location: rng(seed, replication, Stream::Location),
+            kind: rng(seed, replication, Stream::Kind),
+            durations: DurationDraws::new(seed, replication),
+        }
+    }
+
+    /// Next arrival time after `self.t` by inverting the piecewise-constant
+    /// cumulative intensity: exactly one Exp(1) draw per arrival.
+    fn next_call(&mut self) -> Option<f64> {
+        let mut e: f64 = rand_distr::Exp1.sample(&mut self.arrivals);
+        let mut t = self.t;
+        loop {
+            if t >= self.horizon_min {
+                return None;
+            }
+            let hour = ((t / 60.0).floor() as i64).rem_euclid(24) as usize;
+            let end = ((t / 60.0).floor() + 1.0) * 60.0;
+            let rate = self.model.rate_per_min[hour];
+            let room = rate * (end - t);
+            if e <= room && rate > 0.0 {
+                t += e / rate;
+                // Guard against rounding past the hour boundary.
+                return Some(t.min(end));
+            }
+            e -= room;
+            t = end;
+        }
+    }
+}
+
+impl Iterator for Generator<'_> {
+    type Item = Incident;
+
+    fn next(&mut self) -> Option<Incident> {
+        let call = self.next_call()?;
+        if call >= self.horizon_min {
+            return None;
+        }
+        self.t = call;
+        let s = self.scenario;
+        let d = &s.demand[self.model.demand.sample(&mut self.location)];
+        // Uniform in a disc: radius ~ sqrt(U). Both draws are always made so
+        // the stream stays aligned whatever the spreads are.
+        let (u, v): (f64, f64) = (self.location.random(), self.location.random());
+        let r = d.spread_km * u.sqrt();
+        let angle = std::f64::consts::TAU * v;
+        let pos = Point::new(d.pos.x_km + r * angle.cos(), d.pos.y_km + r * angle.sin());
+        let kind = self.model.kinds.sample(&mut self.kind);
+        let (on_scene_min, case_min) = self.durations.draw(s, kind);
+        let id = self.next_id;
+        self.next_id += 1;
+        Some(Incident {
+            id,
+            call_min: call,
+            pos,
+            kind: kind as u16,
+            station: d.station as u32,
+            on_scene_min,
+            case_min,
+        })
+    }
+}
+
+/// An incident read from a replay file; missing durations are drawn per replication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayIncident {
+    /// Identifier from the file.
+    pub id: u64,
+    /// Call time, minutes.
+    pub call_min: f64,
+    /// Location.
+    pub pos: Point,
+    /// Kind index.
+    pub kind: u16,
+    /// Jurisdiction: the station of the nearest demand point.
+    pub station: u32,
+    /// On-scene minutes, if the file gives them.
+    pub on_scene_min: Option<f64>,
+    /// Case-handling minutes, if the file gives them.
+    pub case_min: Option<f64>,
+}
+
+/// A row of the replay CSV, as written.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    id: u64,
+    call_min: f64,
+    x_km: f64,
+    y_km: f64,
+    kind: String,
+    #[serde(default)]
+    on_scene_min: Option<f64>,
+    #[serde(default)]
+    case_min: Option<f64>,
+}
+
+/// A bad replay file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// The file could not be read or written.
+    #[error("{file}: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A row or the header is malformed.
+    #[error("{file}:{line}: {message}")]
+    Row {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The columns a replay file must have, in the order `generate` writes them.
+pub const REQUIRED_COLUMNS: [&str; 5] = ["id", "call_min", "x_km", "y_km", "kind"];
+/// Columns a replay file may add.
+pub const OPTIONAL_COLUMNS: [&str; 2] = ["on_scene_min", "case_min"];
+
+/// Reads a replay CSV (`id,call_min,x_km,y_km,kind[,on_scene_min,case_min]`),
+/// sorted by call time then id.
+pub fn read_replay(path: &Path, s: &Scenario) -> Result<Vec<ReplayIncident>, ReplayError> {
+    let file = path.display().to_string();
+    let f = std::fs::File::open(path).map_err(|source| ReplayError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    parse_replay(f, &file, s)
+}
+
+/// Parses replay CSV from any reader; `file` labels errors.
+pub fn parse_replay<R: Read>(
+    reader: R,
+    file: &str,
+    s: &Scenario,
+) -> Result<Vec<ReplayIncident>, ReplayError> {
+    let row_err = |line: u64, message: String| ReplayError::Row {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let headers = rdr
+        .headers()
+        .map_err(|e| row_err(1, format!("cannot read the header: {e}")))?
+        .clone();
+    for col in REQUIRED_COLUMNS {
+        if !headers.iter().any(|h| h == col) {
+            return Err(row_err(
+                1,
+                format!(
+                    "missing column `{col}` (header must have {}, optionally {})",
+                    REQUIRED_COLUMNS.join(","),
+                    OPTIONAL_COLUMNS.join(",")
+                ),
+            ));
+        }
+    }
+    for h in headers.iter() {
+        if !REQUIRED_COLUMNS.contains(&h) && !OPTIONAL_COLUMNS.contains(&h) {
+            return Err(row_err(
+                1,
+                format!(
+                    "unknown column `{h}` (allowed: {},{})",
+                    REQUIRED_COLUMNS.join(","),
+                    OPTIONAL_COLUMNS.join(",")
+                ),
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for result in rdr.deserialize::<Row>() {
+        let row = result.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            let message = match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => match err.field() {
+                    Some(i) => format!(
+                        "column `{}`: {}",
+                        headers.get(i as usize).unwrap_or("?"),
+                        err.kind()
+                    ),
+                    None => err.kind().to_string(),
+                },
+                _ => e.to_string(),
+            };
+            row_err(line, message)
+        })?;
+        let line = out.len() as u64 + 2;
+        let check = |name: &str, v: f64| -> Result<(), ReplayError> {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(row_err(
+                    line,
+                    format!("column `{name}`: must be a finite number >= 0, found {v}"),
+                ))
+            }
+        };
+        check("call_min", row.call_min)?;
+        if !(row.x_km.is_finite() && row.y_km.is_finite()) {
+            return Err(row_err(line, "x_km and y_km must be finite numbers".into()));
+        }
+        if let Some(v) = row.on_scene_min {
+            check("on_scene_min", v)?;
+        }
+        if let Some(v) = row.case_min {
+            check("case_min", v)?;
+        }
+        let Some(kind) = s.incidents.kind_index(&row.kind) else {
+            let names: Vec<_> = s.incidents.kinds.iter().map(|k| k.name.as_str()).collect();
+            return Err(row_err(
+                line,
+                format!(
+                    "column `kind`: unknown kind {:?} (the scenario has: {})",
+                    row.kind,
+                    names.join(", ")
+                ),
+            ));
+        };
+        if !seen.insert(row.id) {
+            return Err(row_err(
+                line,
+                format!("column `id`: duplicate id {}", row.id),
+            ));
+        }
+        let pos = Point::new(row.x_km, row.y_km);
+        out.push(ReplayIncident {
+            id: row.id,
+            call_min: row.call_min,
+            pos,
+            kind: kind as u16,
+            station: s.demand[s.nearest_demand(pos)].station as u32,
+            on_scene_min: row.on_scene_min,
+            case_min: row.case_min,
+        });
+    }
+    out.sort_by(|a, b| a.call_min.total_cmp(&b.call_min).then(a.id.cmp(&b.id)));
+    Ok(out)
+}
+
+/// A replayed stream for one replication: file durations where given, drawn otherwise.
+#[derive(Debug, Clone)]
+pub struct Replay<'a> {
+    scenario: &'a Scenario,
+    rows: &'a [ReplayIncident],
+    next: usize,
+    horizon_min: f64,
+    durations: DurationDraws,
+}
+
+impl<'a> Replay<'a> {
+    /// Replays `rows` (sorted by call time) up to `horizon_min`.
+    pub fn new(
+        scenario: &'a Scenario,
+        rows: &'a [ReplayIncident],
+        seed: u64,
+        replication: u32,
+        horizon_min: f64,
+    ) -> Self {
+        Self {
+            scenario,
+            rows,
+            next: 0,
+            horizon_min,
+            durations: DurationDraws::new(seed, replication),
+        }
+    }
+}
+
+impl Iterator for Replay<'_> {
+    type Item = Incident;
+
+    fn next(&mut self) -> Option<Incident> {
+        let r = self.rows.get(self.next)?;
+        if r.call_min >= self.horizon_min {
+            return None;
+        }
+        self.next += 1;
+        let (drawn_scene, drawn_case) = self.durations.draw(self.scenario, r.kind as usize);
+        Some(Incident {
+            id: r.id,
+            call_min: r.call_min,
+            pos: r.pos,
+            kind: r.kind,
+            station: r.station,
+            on_scene_min: r.on_scene_min.unwrap_or(drawn_scene),
+            case_min: r.case_min.unwrap_or(drawn_case),
+        })
+    }
+}
+
+/// Writes incidents as a replay CSV with every column, so that replaying the
+/// file reproduces the run exactly.
+pub fn write_replay<W: Write>(
+    w: W,
+    s: &Scenario,
+    incidents: impl IntoIterator<Item = Incident>,
+) -> csv::Result<()> {
+    let mut wtr = csv::Writer::from_writer(w);
+    for inc in incidents {
+        wtr.serialize(Row {
+            id: inc.id,
+            call_min: inc.call_min,
+            x_km: inc.pos.x_km,
+            y_km: inc.pos.y_km,
+            kind: s.incidents.kinds[inc.kind as usize].name.clone(),
+            on_scene_min: Some(inc.on_scene_min),
+            case_min: Some(inc.case_min),
+        })?;
+    }
+    wtr.flush()?;
+    Ok(())
+}
+
+/// Expected calls per day in each station's jurisdiction.
+pub fn calls_per_day_by_station(s: &Scenario) -> Vec<f64> {
+    s.station_call_shares()
+        .into_iter()
+        .map(|share| share * s.incidents.per_day)
+        .collect()
+}

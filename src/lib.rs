@@ -1,0 +1,62 @@
+//! # policesim
+//!
+//! A discrete-event simulator for comparing ways of organising county
+//! policing — per-station response, cooperation zones, traffic-merged
+//! stations, efficiency policing — on how fast officers reach incidents and
+//! how hard they work.
+//!
+//! A run is: load a [`Scenario`] (TOML), run every strategy for every
+//! replication on the same incidents ([`experiment::run`]), and read the
+//! [`metrics::StrategySummary`] of each.
+//!
+//! ```
+//! use policesim::{Scenario, experiment};
+//!
+//! let text = r#"
+//! [scenario]
+//! name = "one-station"
+//! days = 30
+//! warmup_days = 2
+//! replications = 2
+//! seed = 7
+//! [[stations]]
+//! id = "a"
+//! x_km = 0.0
+//! y_km = 0.0
+//! officers = 4
+//! auxiliaries = 8
+//! [[demand]]
+//! x_km = 3.0
+//! y_km = 4.0
+//! weight = 1.0
+//! [incidents]
+//! per_day = 20.0
+//! [[incidents.kinds]]
+//! name = "general"
+//! share = 1.0
+//! on_scene = { dist = "exponential", mean = 30.0 }
+//! [strategies.per_station]
+//! units = 2
+//! "#;
+//! let scenario = Scenario::from_toml(text, "example.toml")?;
+//! let opts = experiment::RunOptions::from_scenario(&scenario);
+//! let outcome = experiment::run(&scenario, &opts, &|| {})?;
+//! let summary = &outcome.strategies[0].summary;
+//! // 5 km at 40 km/h with a detour factor of 1.3 is 9.75 minutes' drive.
+//! assert!(summary.overall.response_mean_min.unwrap() >= 9.75);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod dist;
+pub mod engine;
+pub mod experiment;
+pub mod incidents;
+pub mod map;
+pub mod metrics;
+pub mod report;
+pub mod scenario;
+pub mod strategy;
+
+pub use scenario::Scenario;

@@ -1,0 +1,230 @@
+//! The `policesim` command line: parse flags, call the library, print, exit.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use policesim::experiment::{self, RunOptions};
+use policesim::incidents::{Generator, StreamModel, read_replay, write_replay};
+use policesim::report;
+use policesim::scenario::{MIN_PER_DAY, Scenario, ScenarioError};
+
+/// Compare ways of organising county policing on response times and officer load.
+#[derive(Debug, Parser)]
+#[command(name = "policesim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every strategy of a scenario and compare them.
+    Run(RunArgs),
+    /// Validate a scenario and print what it contains.
+    Check {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+    },
+    /// Write a generated incident stream as a replay CSV.
+    Generate {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Days to generate.
+        #[arg(long)]
+        days: f64,
+        /// Output CSV file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Which replication's stream to write (0-based).
+        #[arg(long, default_value_t = 0)]
+        replication: u32,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Scenario file (TOML).
+    scenario: PathBuf,
+    /// Replications per strategy (default: the scenario's).
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Simulated days per replication (default: the scenario's).
+    #[arg(long)]
+    days: Option<f64>,
+    /// Seed of every random stream (default: the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output directory (default: out/<scenario name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also write incidents.csv with one row per incident.
+    #[arg(long)]
+    per_incident: bool,
+    /// Replay incidents from this CSV instead of generating them.
+    #[arg(long, value_name = "FILE")]
+    incidents: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Run only these strategies (comma-separated names).
+    #[arg(long, value_delimiter = ',')]
+    strategies: Vec<String>,
+    /// No progress bar and no timing line.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            match err.downcast_ref::<ScenarioError>() {
+                Some(ScenarioError::Invalid(diags)) => {
+                    for d in diags {
+                        eprintln!("error: {d}");
+                    }
+                }
+                _ => eprintln!("error: {err:#}"),
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(path: &Path) -> Result<Scenario> {
+    let s = Scenario::load(path)?;
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(s)
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Check { scenario } => {
+            let s = load(&scenario)?;
+            print!("{}", report::describe(&s));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate {
+            scenario,
+            days,
+            out,
+            seed,
+            replication,
+        } => {
+            let s = load(&scenario)?;
+            if !(days.is_finite() && days > 0.0) {
+                bail!("--days must be a positive number, found {days}");
+            }
+            let model = StreamModel::new(&s);
+            let stream = Generator::new(
+                &s,
+                &model,
+                seed.unwrap_or(s.seed),
+                replication,
+                days * MIN_PER_DAY,
+            );
+            let tmp = out.with_extension("csv.partial");
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("{}: cannot create", tmp.display()))?;
+            let written = write_replay(std::io::BufWriter::new(file), &s, stream)
+                .and_then(|()| Ok(std::fs::rename(&tmp, &out)?));
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e).with_context(|| format!("{}: cannot write", out.display()));
+            }
+            eprintln!("wrote {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(args) => run_command(args),
+    }
+}
+
+fn run_command(args: RunArgs) -> Result<ExitCode> {
+    let s = load(&args.scenario)?;
+    let mut opts = RunOptions::from_scenario(&s);
+    if let Some(r) = args.replications {
+        opts.replications = r;
+    }
+    if let Some(d) = args.days {
+        opts.days = d;
+    }
+    if let Some(seed) = args.seed {
+        opts.seed = seed;
+    }
+    opts.per_incident = args.per_incident;
+    opts.strategies = args.strategies.clone();
+    if let Some(path) = &args.incidents {
+        let rows = read_replay(path, &s)?;
+        let horizon = opts.days * MIN_PER_DAY;
+        let beyond = rows.iter().filter(|r| r.call_min >= horizon).count();
+        if beyond > 0 {
+            eprintln!(
+                "warning: {}: {beyond} incident(s) call after the {}-day horizon and are not simulated (use --days)",
+                path.display(),
+                opts.days
+            );
+        }
+        opts.replay = Some(rows);
+    }
+    let threads = args.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start worker threads")?;
+    let n_strategies = if opts.strategies.is_empty() {
+        s.strategies.len()
+    } else {
+        opts.strategies.len()
+    };
+    let jobs = n_strategies as u64 * u64::from(opts.replications);
+    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(jobs).with_style(
+            ProgressStyle::with_template(
+                "{spinner} {pos}/{len} replications [{elapsed_precise}] ETA {eta} {wide_bar}",
+            )
+            .expect("valid template"),
+        );
+        bar.set_position(0);
+        bar
+    };
+    let started = Instant::now();
+    let outcome = pool.install(|| experiment::run(&s, &opts, &|| bar.inc(1)))?;
+    let wall = started.elapsed();
+    bar.finish_and_clear();
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(&s.name));
+    let incidents_file = args.incidents.as_ref().map(|p| p.display().to_string());
+    let written = report::write_outputs(&dir, &s, &outcome, incidents_file.as_deref())?;
+    print!("{}", report::render_table(&s, &outcome));
+    println!();
+    for p in &written {
+        println!("wrote {}", p.display());
+    }
+    if !args.quiet {
+        let secs = wall.as_secs_f64();
+        eprintln!(
+            "simulated {} events in {:.3} s ({:.2} million events/s, {} thread(s))",
+            outcome.events,
+            secs,
+            outcome.events as f64 / secs.max(1e-9) / 1e6,
+            pool.current_num_threads()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,308 @@
+//! `summary.csv`, `summary.json` and `incidents.csv`, written atomically.
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::experiment::Outcome;
+use crate::metrics::StrategySummary;
+use crate::scenario::Scenario;
+
+/// Columns of `summary.csv`, in order.
+pub const SUMMARY_COLUMNS: [&str; 16] = [
+    "strategy",
+    "replications",
+    "incidents",
+    "response_mean_min",
+    "response_mean_ci95_min",
+    "response_p50_min",
+    "response_p90_min",
+    "response_p95_min",
+    "within_target_pct",
+    "wait_mean_min",
+    "assembly_mean_min",
+    "unit_utilization_pct",
+    "open_incidents",
+    "wait_mean_ci95_min",
+    "units",
+    "events",
+];
+
+/// Columns of `incidents.csv`, in order.
+pub const INCIDENT_COLUMNS: [&str; 12] = [
+    "replication",
+    "strategy",
+    "id",
+    "kind",
+    "station",
+    "call_min",
+    "dispatch_min",
+    "arrive_min",
+    "clear_min",
+    "units",
+    "ready_min",
+    "assembled_min",
+];
+
+/// One row of `summary.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryRow {
+    strategy: String,
+    replications: u32,
+    incidents: u64,
+    response_mean_min: Option<f64>,
+    response_mean_ci95_min: Option<f64>,
+    response_p50_min: Option<f64>,
+    response_p90_min: Option<f64>,
+    response_p95_min: Option<f64>,
+    within_target_pct: Option<f64>,
+    wait_mean_min: Option<f64>,
+    assembly_mean_min: Option<f64>,
+    unit_utilization_pct: Option<f64>,
+    open_incidents: u64,
+    wait_mean_ci95_min: Option<f64>,
+    units: usize,
+    events: u64,
+}
+
+/// The rows of `summary.csv`, one per strategy.
+pub fn summary_csv_rows(summaries: &[StrategySummary]) -> Vec<SummaryRow> {
+    summaries
+        .iter()
+        .map(|s| {
+            let o = &s.overall;
+            SummaryRow {
+                strategy: s.strategy.clone(),
+                replications: s.replications,
+                incidents: o.incidents,
+                response_mean_min: o.response_mean_min,
+                response_mean_ci95_min: o.response_mean_ci95_min,
+                response_p50_min: o.response_p50_min,
+                response_p90_min: o.response_p90_min,
+                response_p95_min: o.response_p95_min,
+                within_target_pct: o.within_target_pct,
+                wait_mean_min: o.wait_mean_min,
+                assembly_mean_min: o.assembly_mean_min,
+                unit_utilization_pct: o.unit_utilization_pct,
+                open_incidents: o.open_incidents,
+                wait_mean_ci95_min: o.wait_mean_ci95_min,
+                units: s.units.len(),
+                events: s.per_replication.iter().map(|r| r.events).sum(),
+            }
+        })
+        .collect()
+}
+
+/// What was run, for `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunInfo {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario description.
+    pub description: String,
+    /// Scenario file.
+    pub file: String,
+    /// policesim version.
+    pub version: String,
+    /// Simulated days per replication.
+    pub days: f64,
+    /// Warm-up days.
+    pub warmup_days: f64,
+    /// Replications.
+    pub replications: u32,
+    /// Seed.
+    pub seed: u64,
+    /// Response target, minutes.
+    pub target_min: f64,
+    /// Baseline strategy.
+    pub baseline: String,
+    /// Replay file, when incidents were replayed.
+    pub incidents_file: Option<String>,
+}
+
+/// The whole of `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryFile {
+    /// What was run.
+    pub run: RunInfo,
+    /// One entry per strategy.
+    pub strategies: Vec<StrategySummary>,
+}
+
+/// Failure to write outputs; nothing is left half-written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// A file or directory could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// CSV serialisation failed.
+    #[error("{path}: {source}")]
+    Csv {
+        /// The path.
+        path: String,
+        /// The CSV error.
+        source: csv::Error,
+    },
+    /// JSON serialisation failed.
+    #[error("{path}: {source}")]
+    Json {
+        /// The path.
+        path: String,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+}
+
+/// Files written to temporary names, renamed into place only when all succeeded.
+struct Staged {
+    files: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staged {
+    fn stage(
+        &mut self,
+        dir: &Path,
+        name: &str,
+        write: impl FnOnce(&mut BufWriter<fs::File>) -> Result<(), OutputError>,
+    ) -> Result<(), OutputError> {
+        let tmp = dir.join(format!(".{name}.partial"));
+        let path = dir.join(name);
+        let io = |source| OutputError::Io {
+            path: tmp.display().to_string(),
+            source,
+        };
+        let file = fs::File::create(&tmp).map_err(io)?;
+        self.files.push((tmp.clone(), path));
+        let mut w = BufWriter::new(file);
+        write(&mut w)?;
+        w.flush().map_err(io)?;
+        Ok(())
+    }
+
+    fn commit(mut self) -> Result<Vec<PathBuf>, OutputError> {
+        let mut done = Vec::new();
+        for (tmp, path) in std::mem::take(&mut self.files) {
+            fs::rename(&tmp, &path).map_err(|source| OutputError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            done.push(path);
+        }
+        Ok(done)
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        for (tmp, _) in &self.files {
+            let _ = fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Writes `summary.csv`, `summary.json` and, when records were kept,
+/// `incidents.csv` into `dir`. Returns the paths written.
+pub fn write_outputs(
+    dir: &Path,
+    scenario: &Scenario,
+    outcome: &Outcome,
+    incidents_file: Option<&str>,
+) -> Result<Vec<PathBuf>, OutputError> {
+    fs::create_dir_all(dir).map_err(|source| OutputError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let summaries: Vec<StrategySummary> = outcome
+        .strategies
+        .iter()
+        .map(|s| s.summary.clone())
+        .collect();
+    let mut staged = Staged { files: Vec::new() };
+    let csv_err = |path: &str| {
+        let path = dir.join(path).display().to_string();
+        move |source| OutputError::Csv {
+            path: path.clone(),
+            source,
+        }
+    };
+    staged.stage(dir, "summary.csv", |w| {
+        let mut wtr = csv::Writer::from_writer(w);
+        for row in summary_csv_rows(&summaries) {
+            wtr.serialize(row).map_err(csv_err("summary.csv"))?;
+        }
+        wtr.flush().map_err(|source| OutputError::Io {
+            path: dir.join("summary.csv").display().to_string(),
+            source,
+        })
+    })?;
+    let file = SummaryFile {
+        run: RunInfo {
+            scenario: scenario.name.clone(),
+            description: scenario.description.clone(),
+            file: scenario.file.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            days: outcome.days,
+            warmup_days: scenario.warmup_days,
+            replications: outcome.replications,
+            seed: outcome.seed,
+            target_min: scenario.target_min,
+            baseline: scenario.baseline.clone(),
+            incidents_file: incidents_file.map(str::to_string),
+        },
+        strategies: summaries,
+    };
+    staged.stage(dir, "summary.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, &file).map_err(|source| OutputError::Json {
+            path: dir.join("summary.json").display().to_string(),
+            source,
+        })
+    })?;
+    if outcome.per_incident {
+        staged.stage(dir, "incidents.csv", |w| {
+            write_incidents(w, scenario, outcome).map_err(csv_err("incidents.csv"))
+        })?;
+    }
+    staged.commit()
+}
+
+fn write_incidents<W: Write>(w: W, s: &Scenario, outcome: &Outcome) -> csv::Result<()> {
+    let mut wtr = csv::Writer::from_writer(w);
+    wtr.write_record(INCIDENT_COLUMNS)?;
+    let mut units = String::new();
+    for st in &outcome.strategies {
+        for (rep, records) in st.records.iter().enumerate() {
+            for r in records {
+                units.clear();
+                for (i, v) in r.visits.iter().enumerate() {
+                    if i > 0 {
+                        units.push(';');
+                    }
+                    units.push_str(&st.fleet[v.unit.0 as usize].name);
+                }
+                wtr.write_record([
+                    rep.to_string(),
+                    st.summary.strategy.clone(),
+                    r.id.to_string(),
+                    s.incidents.kinds[r.kind as usize].name.clone(),
+                    s.stations[r.station as usize].id.clone(),
+                    r.call_min.to_string(),
+                    r.dispatch_min.to_string(),
+                    r.arrive_min.to_string(),
+                    r.clear_min.to_string(),
+                    units.clone(),
+                    r.ready_min.to_string(),
+                    r.assembled_min.to_string(),
+                ])?;
+            }
+        }
+    }
+    wtr.flush()?;
+    Ok(())
+}

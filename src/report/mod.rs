@@ -1,0 +1,12 @@
+//! Everything that turns results into something to read: the console table,
+//! CSV and JSON files, and the scenario description of `policesim check`.
+//!
+//! Every exporter reads the same [`crate::metrics::StrategySummary`] values.
+
+mod files;
+mod table;
+
+pub use files::{
+    INCIDENT_COLUMNS, OutputError, SUMMARY_COLUMNS, SummaryFile, summary_csv_rows, write_outputs,
+};
+pub use table::{describe, render_table};

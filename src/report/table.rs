@@ -1,0 +1,197 @@
+//! Plain-text tables for the console (kept within 100 columns).
+
+use std::fmt::Write as _;
+
+use crate::experiment::Outcome;
+use crate::incidents::calls_per_day_by_station;
+use crate::metrics::GroupSummary;
+use crate::scenario::Scenario;
+use crate::strategy::StrategyConfig;
+
+fn num(v: Option<f64>, width: usize, decimals: usize) -> String {
+    match v {
+        Some(x) => format!("{x:>width$.decimals$}"),
+        None => format!("{:>width$}", "-"),
+    }
+}
+
+fn ci(mean: Option<f64>, half: Option<f64>) -> String {
+    match (mean, half) {
+        (Some(m), Some(h)) => format!("{m:>6.2} ±{h:>5.2}"),
+        (Some(m), None) => format!("{m:>6.2}       "),
+        _ => format!("{:>13}", "-"),
+    }
+}
+
+fn row(out: &mut String, name: &str, name_w: usize, g: &GroupSummary) {
+    let _ = writeln!(
+        out,
+        "{name:<name_w$} {:>8} {} {} {} {} {} {} {} {} {:>5}",
+        g.incidents,
+        ci(g.response_mean_min, g.response_mean_ci95_min),
+        num(g.response_p50_min, 6, 1),
+        num(g.response_p90_min, 6, 1),
+        num(g.response_p95_min, 6, 1),
+        num(g.within_target_pct, 6, 1),
+        num(g.wait_mean_min, 6, 2),
+        num(g.assembly_mean_min, 6, 1),
+        num(g.unit_utilization_pct, 5, 1),
+        g.open_incidents,
+    );
+}
+
+fn header(out: &mut String, first: &str, name_w: usize, target_min: f64) {
+    let target = format!("<={target_min:.0}m");
+    let _ = writeln!(
+        out,
+        "{first:<name_w$} {:>8} {:>13} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>5}",
+        "calls", "response mean", "p50", "p90", "p95", target, "wait", "assem", "util", "open"
+    );
+    let _ = writeln!(
+        out,
+        "{:<name_w$} {:>8} {:>13} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>5}",
+        "", "", "(min ±95%CI)", "(min)", "(min)", "(min)", "(%)", "(min)", "(min)", "(%)", ""
+    );
+}
+
+/// The comparison table printed by `policesim run`: one row per strategy, then
+/// response by incident kind.
+pub fn render_table(s: &Scenario, outcome: &Outcome) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} replication(s) x {} days (warm-up {} days), seed {}",
+        s.name, outcome.replications, outcome.days, s.warmup_days, outcome.seed
+    );
+    let _ = writeln!(out);
+    let name_w = outcome
+        .strategies
+        .iter()
+        .map(|st| st.summary.strategy.len())
+        .chain(s.incidents.kinds.iter().map(|k| k.name.len() + 2))
+        .max()
+        .unwrap_or(8)
+        .max(10);
+    header(&mut out, "strategy", name_w, s.target_min);
+    for st in &outcome.strategies {
+        row(&mut out, &st.summary.strategy, name_w, &st.summary.overall);
+    }
+    let _ = writeln!(out);
+    header(&mut out, "by kind", name_w, s.target_min);
+    for st in &outcome.strategies {
+        let _ = writeln!(out, "{}", st.summary.strategy);
+        for k in &st.summary.per_kind {
+            row(&mut out, &format!("  {}", k.name), name_w, k);
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "response = call to first unit on scene; wait = ready to first unit assigned;"
+    );
+    let _ = writeln!(
+        out,
+        "assem = call to all units on scene (multi-unit kinds); util = busy share of on-duty time."
+    );
+    out
+}
+
+/// What `policesim check` prints: the scenario's content and expected load.
+pub fn describe(s: &Scenario) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "scenario {:?} ({})", s.name, s.file);
+    if !s.description.is_empty() {
+        let _ = writeln!(out, "  {}", s.description);
+    }
+    let _ = writeln!(
+        out,
+        "  {} days (warm-up {}), {} replication(s), seed {}, target {} min",
+        s.days, s.warmup_days, s.replications, s.seed, s.target_min
+    );
+    let crate::map::TravelModel::Euclidean {
+        speed_kmh,
+        detour,
+        turnout_min,
+    } = s.travel;
+    let _ = writeln!(
+        out,
+        "  travel: {speed_kmh} km/h, detour {detour}, turnout {turnout_min} min; call processing {} min, hand-off {} min",
+        s.call_processing_min, s.handoff_min
+    );
+    let _ = writeln!(
+        out,
+        "  {} station(s), {} demand point(s), {:.1} calls/day, {} kind(s)",
+        s.stations.len(),
+        s.demand.len(),
+        s.incidents.per_day,
+        s.incidents.kinds.len()
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<14} {:>9} {:>9} {:>5} {:>5} {:>8} {:>9}",
+        "station", "x (km)", "y (km)", "off", "aux", "demand", "calls/day"
+    );
+    let calls = calls_per_day_by_station(s);
+    for (i, st) in s.stations.iter().enumerate() {
+        let n_demand = s.demand.iter().filter(|d| d.station == i).count();
+        let _ = writeln!(
+            out,
+            "{:<14} {:>9.2} {:>9.2} {:>5} {:>5} {:>8} {:>9.2}",
+            st.id, st.pos.x_km, st.pos.y_km, st.officers, st.auxiliaries, n_demand, calls[i]
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<14} {:>6} {:>8} {:>6} {:>5} {:>7} {:>6}",
+        "kind", "share", "priority", "units", "", "scene", "case"
+    );
+    for k in &s.incidents.kinds {
+        let _ = writeln!(
+            out,
+            "{:<14} {:>6.3} {:>8} {:>6} {:>5} {:>7.1} {:>6.1}",
+            k.name,
+            k.share,
+            k.priority,
+            k.units,
+            "",
+            k.on_scene.mean(),
+            k.case_handling.mean()
+        );
+    }
+    let _ = writeln!(out, "  (scene, case = mean minutes)");
+    for cfg in &s.strategies {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "strategy {} (baseline: {})", cfg.name(), s.baseline);
+        match cfg {
+            StrategyConfig::PerStation(c) => {
+                let _ = writeln!(
+                    out,
+                    "  {} unit(s) per station, crew {} officer(s) + {} auxiliaries",
+                    c.units, c.crew.officers, c.crew.auxiliaries
+                );
+                let _ = writeln!(
+                    out,
+                    "  {:<14} {:>14} {:>6} {:>7}",
+                    "station", "offered (erl)", "units", "load"
+                );
+                for (i, st) in s.stations.iter().enumerate() {
+                    let demand: Vec<usize> = (0..s.demand.len())
+                        .filter(|&d| s.demand[d].station == i)
+                        .collect();
+                    let load = crate::strategy::offered_erlangs(s, st.pos, &demand);
+                    let _ = writeln!(
+                        out,
+                        "  {:<14} {:>14.3} {:>6} {:>6.0}%",
+                        st.id,
+                        load,
+                        c.units,
+                        100.0 * load / f64::from(c.units)
+                    );
+                }
+            }
+        }
+    }
+    out
+}

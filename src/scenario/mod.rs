@@ -1,0 +1,227 @@
+//! Scenario files: the planner's interface.
+//!
+//! A scenario is read in two steps: [`raw`] mirrors the TOML with serde (so
+//! unknown keys and wrong types are caught with their key path and line), then
+//! [`validate`] checks meaning (references, shares, rates, staffing) and
+//! builds the domain types below, which is all the engine ever sees.
+
+pub(crate) mod diag;
+pub mod raw;
+mod validate;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use diag::{Diagnostic, ScenarioError};
+
+use crate::dist::Dist;
+use crate::map::{Point, Projection, TravelModel};
+use crate::strategy::StrategyConfig;
+
+/// Minutes in a day.
+pub const MIN_PER_DAY: f64 = 1440.0;
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// File the scenario came from (or a label for in-memory text).
+    pub file: String,
+    /// Short name; names the default output directory.
+    pub name: String,
+    /// Free text for the report.
+    pub description: String,
+    /// Simulated days per replication.
+    pub days: f64,
+    /// Days discarded from statistics.
+    pub warmup_days: f64,
+    /// Replications to run.
+    pub replications: u32,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Response-time target, minutes.
+    pub target_min: f64,
+    /// Name of the strategy the others are compared against.
+    pub baseline: String,
+    /// The lat/lon projection, when any point was given in degrees.
+    pub projection: Option<Projection>,
+    /// Travel-time model.
+    pub travel: TravelModel,
+    /// Call taking before a call can be dispatched, minutes.
+    pub call_processing_min: f64,
+    /// Hand-off from the call centre to the responding station, minutes.
+    pub handoff_min: f64,
+    /// Police stations, in file order.
+    pub stations: Vec<Station>,
+    /// Demand points, in file order.
+    pub demand: Vec<DemandPoint>,
+    /// The incident stream.
+    pub incidents: IncidentModel,
+    /// Strategies to run, in file order.
+    pub strategies: Vec<StrategyConfig>,
+    /// Problems worth a warning that do not stop a run.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A police station (派出所).
+#[derive(Debug, Clone, Serialize)]
+pub struct Station {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Location.
+    pub pos: Point,
+    /// Sworn officers (民警).
+    pub officers: u32,
+    /// Auxiliary police (辅警).
+    pub auxiliaries: u32,
+}
+
+/// A weighted place where incidents happen.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemandPoint {
+    /// Display name (may be empty).
+    pub name: String,
+    /// Centre of the incident disc.
+    pub pos: Point,
+    /// Relative call volume.
+    pub weight: f64,
+    /// Radius of the disc incidents scatter uniformly in, km.
+    pub spread_km: f64,
+    /// Index of the station whose jurisdiction this point is in.
+    pub station: usize,
+}
+
+/// One kind of incident.
+#[derive(Debug, Clone)]
+pub struct Kind {
+    /// Unique name.
+    pub name: String,
+    /// Share of all calls (shares sum to 1).
+    pub share: f64,
+    /// Smaller is more urgent; waiting calls are served by priority, then age.
+    pub priority: u32,
+    /// Response units the incident needs.
+    pub units: u32,
+    /// Time each unit spends on scene, minutes.
+    pub on_scene: Dist,
+    /// Follow-up work by the first unit at its base, minutes.
+    pub case_handling: Dist,
+}
+
+/// The synthetic incident stream: a non-homogeneous Poisson process.
+#[derive(Debug, Clone)]
+pub struct IncidentModel {
+    /// Mean calls per day.
+    pub per_day: f64,
+    /// Relative weights for hours 0..24 (not normalised).
+    pub hourly: [f64; 24],
+    /// Incident kinds.
+    pub kinds: Vec<Kind>,
+}
+
+impl IncidentModel {
+    /// Arrival rate in `hour` (0..24), calls per minute.
+    pub fn rate_per_min(&self, hour: usize) -> f64 {
+        let total: f64 = self.hourly.iter().sum();
+        self.per_day * self.hourly[hour] / total / 60.0
+    }
+
+    /// Index of the kind called `name`.
+    pub fn kind_index(&self, name: &str) -> Option<usize> {
+        self.kinds.iter().position(|k| k.name == name)
+    }
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ScenarioError> {
+        let path = path.as_ref();
+        let file = path.display().to_string();
+        let src = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        Self::from_toml(&src, &file)
+    }
+
+    /// Validates scenario text; `file` labels diagnostics.
+    ///
+    /// ```
+    /// let text = r#"
+    /// [scenario]
+    /// name = "tiny"
+    /// days = 2
+    /// [[stations]]
+    /// id = "a"
+    /// x_km = 0.0
+    /// y_km = 0.0
+    /// officers = 4
+    /// auxiliaries = 8
+    /// [[demand]]
+    /// x_km = 1.0
+    /// y_km = 0.0
+    /// weight = 1.0
+    /// [incidents]
+    /// per_day = 10.0
+    /// [[incidents.kinds]]
+    /// name = "general"
+    /// share = 1.0
+    /// on_scene = { dist = "exponential", mean = 30.0 }
+    /// [strategies.per_station]
+    /// units = 1
+    /// "#;
+    /// let s = policesim::Scenario::from_toml(text, "tiny.toml").unwrap();
+    /// assert_eq!(s.stations[0].id, "a");
+    ///
+    /// let bad = text.replace("x_km = 1.0", "x_km = \"abc\"");
+    /// let err = policesim::Scenario::from_toml(&bad, "tiny.toml").unwrap_err();
+    /// assert!(err.to_string().starts_with("tiny.toml:12: demand[0].x_km: expected a number"));
+    /// ```
+    pub fn from_toml(src: &str, file: &str) -> Result<Self, ScenarioError> {
+        validate::parse_and_validate(src, file)
+    }
+
+    /// Index of the station with `id`.
+    pub fn station_index(&self, id: &str) -> Option<usize> {
+        self.stations.iter().position(|s| s.id == id)
+    }
+
+    /// Simulated horizon, minutes.
+    pub fn horizon_min(&self) -> f64 {
+        self.days * MIN_PER_DAY
+    }
+
+    /// Start of the statistics window, minutes.
+    pub fn warmup_min(&self) -> f64 {
+        self.warmup_days * MIN_PER_DAY
+    }
+
+    /// Index of the demand point nearest to `p` (ties: the first).
+    pub fn nearest_demand(&self, p: Point) -> usize {
+        nearest(self.demand.iter().map(|d| d.pos), p)
+    }
+
+    /// Each station's share of all calls (by demand weight).
+    pub fn station_call_shares(&self) -> Vec<f64> {
+        let total: f64 = self.demand.iter().map(|d| d.weight).sum();
+        let mut shares = vec![0.0; self.stations.len()];
+        for d in &self.demand {
+            shares[d.station] += d.weight / total;
+        }
+        shares
+    }
+}
+
+/// Index of the point nearest to `p` among `points` (ties: the first).
+pub(crate) fn nearest(points: impl Iterator<Item = Point>, p: Point) -> usize {
+    let mut best = (0, f64::INFINITY);
+    for (i, q) in points.enumerate() {
+        let d = q.distance_km(p);
+        if d < best.1 {
+            best = (i, d);
+        }
+    }
+    best.0
+}

@@ -1,0 +1,499 @@
+//! From the raw file to a [`Scenario`]: every cross-check with its key path.
+
+use super::diag::{Collector, ScenarioError};
+use super::raw::{RawDist, RawScenario};
+use super::{DemandPoint, IncidentModel, Kind, Scenario, Station, nearest};
+use crate::dist::{Dist, DistSpec};
+use crate::map::{Point, Projection, TravelModel};
+use crate::strategy::{self, StrategyConfig};
+
+/// Shares must sum to 1 within this.
+const SHARE_TOLERANCE: f64 = 1e-6;
+
+pub(super) fn parse_and_validate(src: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    let mut c = Collector::new(file, src);
+    let de = toml::de::Deserializer::parse(src)
+        .map_err(|e| ScenarioError::Invalid(vec![c.syntax_error(&e)]))?;
+    let raw: RawScenario = serde_path_to_error::deserialize(de)
+        .map_err(|e| ScenarioError::Invalid(vec![c.serde_error(e)]))?;
+    let scenario = build(raw, file, &mut c);
+    match scenario {
+        Some(mut s) if c.errors.is_empty() => {
+            s.warnings = std::mem::take(&mut c.warnings);
+            Ok(s)
+        }
+        _ => Err(ScenarioError::Invalid(c.errors)),
+    }
+}
+
+/// Checks that `v` is finite and at least `min` (or above it when `strict`).
+fn check_num(c: &mut Collector, key: &str, v: f64, min: f64, strict: bool) -> bool {
+    let ok = v.is_finite() && if strict { v > min } else { v >= min };
+    if !ok {
+        let want = if strict { ">" } else { ">=" };
+        c.error(
+            key,
+            format!("must be a finite number {want} {min}, found {v}"),
+        );
+    }
+    ok
+}
+
+fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
+    let m = &raw.scenario;
+    if m.name.trim().is_empty()
+        || m.name.contains(['/', '\\'])
+        || m.name.starts_with('.')
+        || m.name.chars().any(char::is_control)
+    {
+        c.error(
+            "scenario.name",
+            format!(
+                "must be a non-empty name usable as a directory (no slashes, not starting with '.'), found {:?}",
+                m.name
+            ),
+        );
+    }
+    check_num(c, "scenario.days", m.days, 0.0, true);
+    if check_num(c, "scenario.warmup_days", m.warmup_days, 0.0, false)
+        && m.days.is_finite()
+        && m.warmup_days >= m.days
+    {
+        c.error(
+            "scenario.warmup_days",
+            format!(
+                "must be shorter than scenario.days ({}), found {}",
+                m.days, m.warmup_days
+            ),
+        );
+    }
+    if m.replications == 0 {
+        c.error("scenario.replications", "must be at least 1, found 0");
+    }
+    check_num(c, "scenario.target_min", m.target_min, 0.0, true);
+
+    let t = &raw.travel;
+    check_num(c, "travel.speed_kmh", t.speed_kmh, 0.0, true);
+    if check_num(c, "travel.detour", t.detour, 0.0, true) && t.detour < 1.0 {
+        c.warn(
+            "travel.detour",
+            format!(
+                "{} is below 1: roads shorter than straight lines are unusual",
+                t.detour
+            ),
+        );
+    }
+    check_num(c, "travel.turnout_min", t.turnout_min, 0.0, false);
+    let d = &raw.dispatch;
+    check_num(
+        c,
+        "dispatch.call_processing_min",
+        d.call_processing_min,
+        0.0,
+        false,
+    );
+    check_num(c, "dispatch.handoff_min", d.handoff_min, 0.0, false);
+
+    let projection = projection(&raw, c);
+
+    // Stations.
+    if raw.stations.is_empty() {
+        c.error(
+            "stations",
+            "the scenario needs at least one [[stations]] entry",
+        );
+    }
+    let mut stations = Vec::with_capacity(raw.stations.len());
+    for (i, s) in raw.stations.iter().enumerate() {
+        let key = format!("stations[{i}]");
+        if s.id.trim().is_empty() {
+            c.error(format!("{key}.id"), "must not be empty");
+        }
+        if raw.stations[..i].iter().any(|o| o.id == s.id) {
+            c.error(
+                format!("{key}.id"),
+                format!("duplicate station id {:?}", s.id),
+            );
+        }
+        let pos = point(c, &key, s.x_km, s.y_km, s.lat, s.lon, projection);
+        stations.push(Station {
+            id: s.id.clone(),
+            name: s.name.clone().unwrap_or_else(|| s.id.clone()),
+            pos: pos.unwrap_or_default(),
+            officers: s.officers,
+            auxiliaries: s.auxiliaries,
+        });
+    }
+
+    // Demand points.
+    if raw.demand.is_empty() {
+        c.error("demand", "the scenario needs at least one [[demand]] point");
+    }
+    let mut demand = Vec::with_capacity(raw.demand.len());
+    for (i, dp) in raw.demand.iter().enumerate() {
+        let key = format!("demand[{i}]");
+        check_num(c, &format!("{key}.weight"), dp.weight, 0.0, false);
+        check_num(c, &format!("{key}.spread_km"), dp.spread_km, 0.0, false);
+        let pos = point(c, &key, dp.x_km, dp.y_km, dp.lat, dp.lon, projection).unwrap_or_default();
+        let station = match &dp.station {
+            Some(id) => match stations.iter().position(|s| &s.id == id) {
+                Some(s) => s,
+                None => {
+                    c.error(
+                        format!("{key}.station"),
+                        format!("unknown station {id:?} (known: {})", ids(&stations)),
+                    );
+                    0
+                }
+            },
+            None => nearest(stations.iter().map(|s| s.pos), pos),
+        };
+        demand.push(DemandPoint {
+            name: dp.name.clone().unwrap_or_default(),
+            pos,
+            weight: dp.weight,
+            spread_km: dp.spread_km,
+            station,
+        });
+    }
+    if !demand.is_empty() && demand.iter().map(|d| d.weight).sum::<f64>() <= 0.0 {
+        c.error("demand", "at least one demand point needs a weight > 0");
+    }
+
+    let incidents = incidents(&raw, c);
+
+    let mut strategies: Vec<StrategyConfig> = Vec::new();
+    strategy::from_raw(&raw.strategies, &stations, c, &mut strategies);
+    if !strategy::any_section(&raw.strategies) {
+        c.error(
+            "strategies",
+            "the scenario names no strategy: add e.g. [strategies.per_station]",
+        );
+    }
+    let baseline = match &m.baseline {
+        Some(b) => {
+            if !strategies.iter().any(|s| s.name() == b) {
+                let names: Vec<_> = strategies.iter().map(|s| s.name()).collect();
+                c.error(
+                    "scenario.baseline",
+                    format!(
+                        "{b:?} is not a strategy of this scenario (it has: {})",
+                        names.join(", ")
+                    ),
+                );
+            }
+            b.clone()
+        }
+        None => strategies
+            .iter()
+            .find(|s| s.name() == "per_station")
+            .or(strategies.first())
+            .map(|s| s.name().to_string())
+            .unwrap_or_default(),
+    };
+
+    if !c.errors.is_empty() {
+        return None;
+    }
+    let scenario = Scenario {
+        file: file.to_string(),
+        name: m.name.clone(),
+        description: m.description.trim().to_string(),
+        days: m.days,
+        warmup_days: m.warmup_days,
+        replications: m.replications,
+        seed: m.seed,
+        target_min: m.target_min,
+        baseline,
+        projection,
+        travel: TravelModel::Euclidean {
+            speed_kmh: t.speed_kmh,
+            detour: t.detour,
+            turnout_min: t.turnout_min,
+        },
+        call_processing_min: d.call_processing_min,
+        handoff_min: d.handoff_min,
+        stations,
+        demand,
+        incidents: incidents?,
+        strategies,
+        warnings: Vec::new(),
+    };
+    for s in &scenario.strategies {
+        for (key, message) in s.capacity_warnings(&scenario) {
+            c.warn(key, message);
+        }
+    }
+    Some(scenario)
+}
+
+fn ids(stations: &[Station]) -> String {
+    let ids: Vec<_> = stations.iter().map(|s| s.id.as_str()).collect();
+    ids.join(", ")
+}
+
+/// The projection for lat/lon points: `[map]` centre, or the mean of all points.
+fn projection(raw: &RawScenario, c: &mut Collector) -> Option<Projection> {
+    let pairs: Vec<(f64, f64)> = raw
+        .stations
+        .iter()
+        .map(|s| (s.lat, s.lon))
+        .chain(raw.demand.iter().map(|d| (d.lat, d.lon)))
+        .filter_map(|(a, b)| Some((a?, b?)))
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .collect();
+    match (raw.map.centre_lat, raw.map.centre_lon) {
+        (Some(lat), Some(lon)) => {
+            let ok = check_lat_lon(c, "map.centre_lat", "map.centre_lon", lat, lon);
+            ok.then_some(Projection {
+                centre_lat: lat,
+                centre_lon: lon,
+            })
+        }
+        (None, None) if pairs.is_empty() => None,
+        (None, None) => {
+            let n = pairs.len() as f64;
+            Some(Projection {
+                centre_lat: pairs.iter().map(|p| p.0).sum::<f64>() / n,
+                centre_lon: pairs.iter().map(|p| p.1).sum::<f64>() / n,
+            })
+        }
+        _ => {
+            c.error("map", "give both centre_lat and centre_lon, or neither");
+            None
+        }
+    }
+}
+
+fn check_lat_lon(c: &mut Collector, lat_key: &str, lon_key: &str, lat: f64, lon: f64) -> bool {
+    let mut ok = true;
+    if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
+        c.error(
+            lat_key,
+            format!("latitude must be within -90..90 degrees, found {lat}"),
+        );
+        ok = false;
+    }
+    if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
+        c.error(
+            lon_key,
+            format!("longitude must be within -180..180 degrees, found {lon}"),
+        );
+        ok = false;
+    }
+    ok
+}
+
+/// A position given either as `x_km`/`y_km` or as `lat`/`lon`.
+fn point(
+    c: &mut Collector,
+    key: &str,
+    x: Option<f64>,
+    y: Option<f64>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    projection: Option<Projection>,
+) -> Option<Point> {
+    match (x, y, lat, lon) {
+        (Some(x), Some(y), None, None) => {
+            let ok = check_finite(c, &format!("{key}.x_km"), x)
+                & check_finite(c, &format!("{key}.y_km"), y);
+            ok.then_some(Point::new(x, y))
+        }
+        (None, None, Some(lat), Some(lon)) => {
+            let ok = check_lat_lon(c, &format!("{key}.lat"), &format!("{key}.lon"), lat, lon);
+            Some(projection?.project(lat, lon)).filter(|_| ok)
+        }
+        (None, None, None, None) => {
+            c.error(key, "needs a position: x_km and y_km, or lat and lon");
+            None
+        }
+        _ => {
+            c.error(
+                key,
+                "give the position as x_km and y_km, or as lat and lon: exactly one complete pair",
+            );
+            None
+        }
+    }
+}
+
+fn check_finite(c: &mut Collector, key: &str, v: f64) -> bool {
+    if !v.is_finite() {
+        c.error(key, format!("must be a finite number, found {v}"));
+    }
+    v.is_finite()
+}
+
+fn incidents(raw: &RawScenario, c: &mut Collector) -> Option<IncidentModel> {
+    let r = &raw.incidents;
+    let mut ok = check_num(c, "incidents.per_day", r.per_day, 0.0, true);
+    let hourly = match &r.hourly {
+        None => [1.0; 24],
+        Some(h) => {
+            let mut arr = [0.0; 24];
+            if h.len() != 24 {
+                c.error(
+                    "incidents.hourly",
+                    format!("must hold 24 numbers (hours 0..23), found {}", h.len()),
+                );
+                ok = false;
+            } else if let Some(bad) = h.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+                c.error(
+                    "incidents.hourly",
+                    format!("weights must be finite and >= 0, found {bad}"),
+                );
+                ok = false;
+            } else if h.iter().sum::<f64>() <= 0.0 {
+                c.error("incidents.hourly", "at least one hour needs a weight > 0");
+                ok = false;
+            } else {
+                arr.copy_from_slice(h);
+            }
+            arr
+        }
+    };
+    if r.kinds.is_empty() {
+        c.error(
+            "incidents.kinds",
+            "the scenario needs at least one [[incidents.kinds]] entry",
+        );
+        ok = false;
+    }
+    let mut kinds = Vec::with_capacity(r.kinds.len());
+    for (i, k) in r.kinds.iter().enumerate() {
+        let key = format!("incidents.kinds[{i}]");
+        if k.name.trim().is_empty() {
+            c.error(format!("{key}.name"), "must not be empty");
+        }
+        if r.kinds[..i].iter().any(|o| o.name == k.name) {
+            c.error(
+                format!("{key}.name"),
+                format!("duplicate kind name {:?}", k.name),
+            );
+        }
+        check_num(c, &format!("{key}.share"), k.share, 0.0, false);
+        if k.units == 0 {
+            c.error(format!("{key}.units"), "must be at least 1, found 0");
+        }
+        let on_scene = dist(c, &format!("{key}.on_scene"), Some(&k.on_scene));
+        let case = dist(c, &format!("{key}.case_handling"), k.case_handling.as_ref());
+        if let (Some(on_scene), Some(case_handling)) = (on_scene, case) {
+            kinds.push(Kind {
+                name: k.name.clone(),
+                share: k.share,
+                priority: k.priority,
+                units: k.units,
+                on_scene,
+                case_handling,
+            });
+        } else {
+            ok = false;
+        }
+    }
+    let total: f64 = r.kinds.iter().map(|k| k.share).sum();
+    if !r.kinds.is_empty() && (total - 1.0).abs() > SHARE_TOLERANCE {
+        c.error(
+            "incidents.kinds",
+            format!("shares must sum to 1, found {total}"),
+        );
+        ok = false;
+    }
+    ok.then_some(IncidentModel {
+        per_day: r.per_day,
+        hourly,
+        kinds,
+    })
+}
+
+/// Builds a distribution; `None` raw means "always 0 minutes".
+fn dist(c: &mut Collector, key: &str, raw: Option<&RawDist>) -> Option<Dist> {
+    let Some(r) = raw else {
+        return Some(Dist::new(DistSpec::Fixed { value: 0.0 }).expect("zero is valid"));
+    };
+    let allowed: &[&str] = match r.dist.as_str() {
+        "fixed" => &["value"],
+        "exponential" => &["mean"],
+        "lognormal" | "gamma" => &["mean", "sd"],
+        "uniform" => &["min", "max"],
+        "triangular" => &["min", "mode", "max"],
+        "empirical" => &["values"],
+        other => {
+            c.error(
+                format!("{key}.dist"),
+                format!(
+                    "unknown distribution {other:?} (use fixed, exponential, lognormal, gamma, uniform, triangular or empirical)"
+                ),
+            );
+            return None;
+        }
+    };
+    let given = [
+        ("value", r.value.is_some()),
+        ("mean", r.mean.is_some()),
+        ("sd", r.sd.is_some()),
+        ("min", r.min.is_some()),
+        ("mode", r.mode.is_some()),
+        ("max", r.max.is_some()),
+        ("values", r.values.is_some()),
+    ];
+    let mut ok = true;
+    for (name, present) in given {
+        if present && !allowed.contains(&name) {
+            c.error(
+                format!("{key}.{name}"),
+                format!(
+                    "`{name}` is not a parameter of {:?} (it takes: {})",
+                    r.dist,
+                    allowed.join(", ")
+                ),
+            );
+            ok = false;
+        }
+        if !present && allowed.contains(&name) {
+            c.error(
+                key,
+                format!(
+                    "{:?} needs `{name}` (it takes: {})",
+                    r.dist,
+                    allowed.join(", ")
+                ),
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let spec = match r.dist.as_str() {
+        "fixed" => DistSpec::Fixed { value: r.value? },
+        "exponential" => DistSpec::Exponential { mean: r.mean? },
+        "lognormal" => DistSpec::Lognormal {
+            mean: r.mean?,
+            sd: r.sd?,
+        },
+        "gamma" => DistSpec::Gamma {
+            mean: r.mean?,
+            sd: r.sd?,
+        },
+        "uniform" => DistSpec::Uniform {
+            min: r.min?,
+            max: r.max?,
+        },
+        "triangular" => DistSpec::Triangular {
+            min: r.min?,
+            mode: r.mode?,
+            max: r.max?,
+        },
+        _ => DistSpec::Empirical {
+            values: r.values.clone()?,
+        },
+    };
+    match Dist::new(spec) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            c.error(key, e.to_string());
+            None
+        }
+    }
+}
