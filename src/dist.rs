@@ -74,12 +74,20 @@ pub enum DistError {
         /// The offending value.
         value: f64,
     },
-    /// Bounds out of order.
+    /// Uniform bounds out of order.
+    #[error("need min <= max, found min = {min}, max = {max}")]
+    Bounds {
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// Triangular bounds and mode out of order.
     #[error("need min <= mode <= max, found min = {min}, mode = {mode}, max = {max}")]
     Order {
         /// Lower bound.
         min: f64,
-        /// Mode (equal to `min` for uniform).
+        /// Mode.
         mode: f64,
         /// Upper bound.
         max: f64,
@@ -162,11 +170,7 @@ impl Dist {
             DistSpec::Uniform { min, max } => {
                 let (min, max) = (non_negative("min", *min)?, non_negative("max", *max)?);
                 if min > max {
-                    return Err(DistError::Order {
-                        min,
-                        mode: min,
-                        max,
-                    });
+                    return Err(DistError::Bounds { min, max });
                 }
                 Sampler::Uniform {
                     min,
@@ -306,7 +310,7 @@ mod tests {
         ));
         assert!(matches!(
             Dist::new(DistSpec::Uniform { min: 5.0, max: 1.0 }),
-            Err(DistError::Order { .. })
+            Err(DistError::Bounds { .. })
         ));
         assert!(matches!(
             Dist::new(DistSpec::Empirical { values: vec![] }),

@@ -284,8 +284,11 @@ pub fn read_replay(path: &Path, s: &Scenario) -> Result<Vec<ReplayIncident>, Rep
 }
 
 /// Parses replay CSV from any reader; `file` labels errors.
+///
+/// Error lines are lines of the file, not record numbers: blank lines and
+/// quoted fields spanning lines do not shift them.
 pub fn parse_replay<R: Read>(
-    reader: R,
+    mut reader: R,
     file: &str,
     s: &Scenario,
 ) -> Result<Vec<ReplayIncident>, ReplayError> {
@@ -294,17 +297,29 @@ pub fn parse_replay<R: Read>(
         line,
         message,
     };
+    // The whole file is read first so that a record's byte offset can be
+    // turned into its line: csv's own line counter places a record after a
+    // blank line on the blank line.
+    let mut data = Vec::new();
+    reader
+        .read_to_end(&mut data)
+        .map_err(|source| ReplayError::Io {
+            file: file.to_string(),
+            source,
+        })?;
+    let mut lines = LineIndex::new(&data);
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(reader);
+        .from_reader(data.as_slice());
     let headers = rdr
         .headers()
         .map_err(|e| row_err(1, format!("cannot read the header: {e}")))?
         .clone();
+    let header_line = headers.position().map_or(1, |p| lines.line_at(p.byte()));
     for col in REQUIRED_COLUMNS {
         if !headers.iter().any(|h| h == col) {
             return Err(row_err(
-                1,
+                header_line,
                 format!(
                     "missing column `{col}` (header must have {}, optionally {})",
                     REQUIRED_COLUMNS.join(","),
@@ -313,10 +328,10 @@ pub fn parse_replay<R: Read>(
             ));
         }
     }
-    for h in headers.iter() {
+    for (i, h) in headers.iter().enumerate() {
         if !REQUIRED_COLUMNS.contains(&h) && !OPTIONAL_COLUMNS.contains(&h) {
             return Err(row_err(
-                1,
+                header_line,
                 format!(
                     "unknown column `{h}` (allowed: {},{})",
                     REQUIRED_COLUMNS.join(","),
@@ -324,26 +339,53 @@ pub fn parse_replay<R: Read>(
                 ),
             ));
         }
+        if headers.iter().take(i).any(|o| o == h) {
+            return Err(row_err(header_line, format!("duplicate column `{h}`")));
+        }
     }
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for result in rdr.deserialize::<Row>() {
-        let row = result.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+    let mut record = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!("expected {expected_len} field(s) like the header, found {len}"),
+                    _ => e.to_string(),
+                };
+                return Err(row_err(line, message));
+            }
+        }
+        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
+        let row: Row = record.deserialize(Some(&headers)).map_err(|e| {
             let message = match e.kind() {
                 csv::ErrorKind::Deserialize { err, .. } => match err.field() {
-                    Some(i) => format!(
-                        "column `{}`: {}",
-                        headers.get(i as usize).unwrap_or("?"),
-                        err.kind()
-                    ),
+                    Some(i) => {
+                        // Same wording as scenario type errors.
+                        let what = match err.kind() {
+                            csv::DeserializeErrorKind::ParseFloat(_) => "expected a number".into(),
+                            csv::DeserializeErrorKind::ParseInt(_) => {
+                                "expected a whole number >= 0".into()
+                            }
+                            other => other.to_string(),
+                        };
+                        format!(
+                            "column `{}`: {what}, found {:?}",
+                            headers.get(i as usize).unwrap_or("?"),
+                            record.get(i as usize).unwrap_or("")
+                        )
+                    }
                     None => err.kind().to_string(),
                 },
                 _ => e.to_string(),
             };
             row_err(line, message)
         })?;
-        let line = out.len() as u64 + 2;
         let check = |name: &str, v: f64| -> Result<(), ReplayError> {
             if v.is_finite() && v >= 0.0 {
                 Ok(())
@@ -394,6 +436,46 @@ pub fn parse_replay<R: Read>(
     }
     out.sort_by(|a, b| a.call_min.total_cmp(&b.call_min).then(a.id.cmp(&b.id)));
     Ok(out)
+}
+
+/// Turns byte offsets of records, asked for in increasing order, into
+/// 1-based line numbers.
+struct LineIndex<'a> {
+    data: &'a [u8],
+    /// Bytes scanned so far.
+    pos: usize,
+    /// Line of `pos`.
+    line: u64,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// Line of the first character of the record csv placed at `byte`:
+    /// csv reports a record's offset before the blank lines it skipped.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut start = (byte as usize).min(self.data.len());
+        while matches!(self.data.get(start), Some(b'\n' | b'\r')) {
+            start += 1;
+        }
+        if start < self.pos {
+            // Out of order (not expected): count from the beginning.
+            self.pos = 0;
+            self.line = 1;
+        }
+        self.line += self.data[self.pos..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        self.pos = start;
+        self.line
+    }
 }
 
 /// A replayed stream for one replication: file durations where given, drawn otherwise.

@@ -49,6 +49,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analytic;
 pub mod dist;
 pub mod engine;
 pub mod experiment;

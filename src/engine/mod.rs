@@ -4,9 +4,10 @@
 //! call is decided by a [`Strategy`]. Life of an incident:
 //!
 //! call → ready (after call processing and hand-off) → strategy assigns free
-//! units (or queues the call) → each unit drives from its base → on scene →
-//! drives back (busy) → the first-assigned unit does case handling at base
-//! (busy) → free.
+//! units (or queues the call) → each unit drives from its base → once every
+//! needed unit is on scene, all of them work `on_scene` minutes together →
+//! each drives back (busy) → the first-assigned unit does case handling at
+//! base (busy) → free.
 
 mod queue;
 
@@ -122,7 +123,7 @@ enum Event {
     /// An incident can be dispatched.
     Ready(IncidentId),
     /// A unit reaches an incident.
-    Arrive(UnitId, IncidentId),
+    Arrive(IncidentId),
     /// A unit leaves the scene.
     Leave(UnitId, IncidentId),
     /// A unit is back at base.
@@ -288,7 +289,7 @@ impl<'s> Sim<'s> {
             arrive_min: arrive,
             leave_min: f64::NAN,
         });
-        self.events.push(arrive, Event::Arrive(unit, incident));
+        self.events.push(arrive, Event::Arrive(incident));
     }
 
     /// Calls the strategy's [`Strategy::on_timer`] with `token` at `at_min`.
@@ -375,17 +376,22 @@ impl<'s> Sim<'s> {
                     }
                 }
                 Event::Ready(id) => strategy.on_incident(&mut self, id),
-                Event::Arrive(unit, id) => {
+                Event::Arrive(id) => {
                     let live = &mut self.live[id.0 as usize];
                     live.arrived += 1;
                     if live.arrived == 1 {
                         live.arrive_min = t;
                     }
+                    // Work starts when the whole force is on scene: units
+                    // that came first wait for the rest, so a unit can never
+                    // leave and be sent back to the same incident.
                     if live.arrived == live.need {
                         live.assembled_min = t;
+                        let leave = t + live.incident.on_scene_min;
+                        for v in &live.visits {
+                            self.events.push(leave, Event::Leave(v.unit, id));
+                        }
                     }
-                    let leave = t + live.incident.on_scene_min;
-                    self.events.push(leave, Event::Leave(unit, id));
                 }
                 Event::Leave(unit, id) => {
                     let live = &mut self.live[id.0 as usize];

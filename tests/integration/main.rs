@@ -1,0 +1,12 @@
+//! Integration tests for `policesim`, one binary: each module is named by the
+//! behaviour it pins; shared helpers live in `common`.
+
+mod common;
+
+mod bad_input;
+mod conservation;
+mod determinism;
+mod generate_round_trip;
+mod queueing_theory;
+mod replay_is_exact;
+mod scenarios_run;
