@@ -8,8 +8,10 @@
 use rayon::prelude::*;
 
 use crate::engine::{RunOutput, RunSpec, Sim, UnitSpec};
+use crate::roster::Roster;
+use crate::strategy::Plan;
 use crate::incidents::{Generator, Replay, ReplayIncident, StreamModel};
-use crate::metrics::{IncidentRecord, StrategySummary, summarise};
+use crate::metrics::{IncidentRecord, StrategySummary, SummaryInput, summarise};
 use crate::scenario::{MIN_PER_DAY, Scenario};
 
 /// What to run, with the scenario's values unless overridden.
@@ -76,6 +78,8 @@ pub struct StrategyOutcome {
     pub summary: StrategySummary,
     /// The units it fielded.
     pub fleet: Vec<UnitSpec>,
+    /// Who staffed them.
+    pub roster: Roster,
     /// Per-incident records of each replication, when asked for.
     pub records: Vec<Vec<IncidentRecord>>,
 }
@@ -114,13 +118,21 @@ pub fn run(
         });
     }
     let selected = select(s, &opts.strategies)?;
-    let fleets: Vec<Vec<UnitSpec>> = selected.iter().map(|&i| s.strategies[i].fleet(s)).collect();
+    let plans: Vec<Plan> = selected
+        .iter()
+        .map(|&i| s.strategies[i].plan(s).expect("validated scenario"))
+        .collect();
     let model = StreamModel::new(s);
-    let spec = RunSpec {
-        horizon_min: opts.days * MIN_PER_DAY,
-        warmup_min: s.warmup_min(),
-        ready_delay_min: s.call_processing_min + s.handoff_min,
-        per_incident: opts.per_incident,
+    let horizon_min = opts.days * MIN_PER_DAY;
+    let spec_of = |k: usize| {
+        let cfg = &s.strategies[selected[k]];
+        RunSpec {
+            horizon_min,
+            warmup_min: s.warmup_min(),
+            ready_delay_min: cfg.ready_delay_min(s),
+            case_factor: cfg.case_factor(),
+            per_incident: opts.per_incident,
+        }
     };
     let jobs: Vec<(usize, u32)> = (0..selected.len())
         .flat_map(|k| (0..opts.replications).map(move |r| (k, r)))
@@ -129,18 +141,14 @@ pub fn run(
         .par_iter()
         .map(|&(k, r)| {
             let cfg = &s.strategies[selected[k]];
-            let fleet = &fleets[k];
-            let sim = Sim::new(s, fleet, spec);
+            let plan = &plans[k];
+            let sim = Sim::new(s, &plan.fleet, &plan.roster, spec_of(k));
             let out = match &opts.replay {
-                Some(rows) => cfg.run(
-                    sim,
-                    fleet,
-                    Replay::new(s, rows, opts.seed, r, spec.horizon_min),
-                ),
+                Some(rows) => cfg.run(sim, plan, Replay::new(s, rows, opts.seed, r, horizon_min)),
                 None => cfg.run(
                     sim,
-                    fleet,
-                    Generator::new(s, &model, opts.seed, r, spec.horizon_min),
+                    plan,
+                    Generator::new(s, &model, opts.seed, r, horizon_min),
                 ),
             };
             on_job_done();
@@ -148,22 +156,32 @@ pub fn run(
         })
         .collect();
     let events = outputs.iter().map(|o| o.events).sum();
-    let window_min = spec.horizon_min - spec.warmup_min;
     let reps = opts.replications as usize;
     let mut outputs = outputs.into_iter();
     let strategies = selected
         .iter()
-        .zip(fleets)
-        .map(|(&i, fleet)| {
+        .zip(plans)
+        .map(|(&i, plan)| {
             let mut runs: Vec<RunOutput> = outputs.by_ref().take(reps).collect();
             let records = runs
                 .iter_mut()
                 .map(|r| r.recorder.records.take().unwrap_or_default())
                 .collect();
-            let name = s.strategies[i].name();
+            let summary = summarise(
+                SummaryInput {
+                    strategy: s.strategies[i].name(),
+                    scenario: s,
+                    fleet: &plan.fleet,
+                    roster: &plan.roster,
+                    from_min: s.warmup_min(),
+                    to_min: horizon_min,
+                },
+                &runs,
+            );
             StrategyOutcome {
-                summary: summarise(name, s, &fleet, &runs, window_min),
-                fleet,
+                summary,
+                fleet: plan.fleet,
+                roster: plan.roster,
                 records,
             }
         })

@@ -32,6 +32,10 @@ pub enum Stream {
     OnScene = 4,
     /// Case-handling durations.
     CaseHandling = 5,
+    /// Whether the first unit on scene calls for backup.
+    Escalation = 6,
+    /// Whether a traffic incident is prevented (accident-rate factor).
+    Prevention = 7,
 }
 
 /// The portable generator for `(seed, replication, stream)`.
@@ -61,6 +65,10 @@ pub struct Incident {
     pub on_scene_min: f64,
     /// Case handling by the first unit after returning, minutes.
     pub case_min: f64,
+    /// Uniform draw deciding escalation (escalates when below the kind's probability).
+    pub escalate_u: f64,
+    /// Uniform draw deciding prevention (kept when below the accident-rate factor).
+    pub keep_u: f64,
 }
 
 /// Precomputed sampling tables of a scenario, shared by every replication.
@@ -90,30 +98,51 @@ impl StreamModel {
     }
 }
 
-/// Draws durations for a kind from the replication's duration streams.
+/// The per-incident draws that do not shape the stream itself: durations,
+/// escalation and prevention, each from its own stream.
 #[derive(Debug, Clone)]
-pub struct DurationDraws {
+pub struct IncidentDraws {
     on_scene: ChaCha8Rng,
     case: ChaCha8Rng,
+    escalation: ChaCha8Rng,
+    prevention: ChaCha8Rng,
 }
 
-impl DurationDraws {
-    /// The duration streams of `replication`.
+/// What [`IncidentDraws::draw`] returns.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Draw {
+    /// On-scene minutes.
+    pub on_scene_min: f64,
+    /// Case-handling minutes.
+    pub case_min: f64,
+    /// Escalation uniform.
+    pub escalate_u: f64,
+    /// Prevention uniform.
+    pub keep_u: f64,
+}
+
+impl IncidentDraws {
+    /// The streams of `replication`.
     pub fn new(seed: u64, replication: u32) -> Self {
         Self {
             on_scene: rng(seed, replication, Stream::OnScene),
             case: rng(seed, replication, Stream::CaseHandling),
+            escalation: rng(seed, replication, Stream::Escalation),
+            prevention: rng(seed, replication, Stream::Prevention),
         }
     }
 
-    /// `(on_scene_min, case_min)` for an incident of `kind`.
+    /// Draws for an incident of `kind` (always the same number of uniforms
+    /// for escalation and prevention, so those streams stay aligned).
     #[inline]
-    pub fn draw(&mut self, s: &Scenario, kind: usize) -> (f64, f64) {
+    pub fn draw(&mut self, s: &Scenario, kind: usize) -> Draw {
         let k = &s.incidents.kinds[kind];
-        (
-            k.on_scene.sample(&mut self.on_scene),
-            k.case_handling.sample(&mut self.case),
-        )
+        Draw {
+            on_scene_min: k.on_scene.sample(&mut self.on_scene),
+            case_min: k.case_handling.sample(&mut self.case),
+            escalate_u: self.escalation.random(),
+            keep_u: self.prevention.random(),
+        }
     }
 }
 
@@ -128,7 +157,7 @@ pub struct Generator<'a> {
     arrivals: ChaCha8Rng,
     location: ChaCha8Rng,
     kind: ChaCha8Rng,
-    durations: DurationDraws,
+    durations: IncidentDraws,
 }
 
 impl<'a> Generator<'a> {
@@ -149,7 +178,7 @@ impl<'a> Generator<'a> {
             arrivals: rng(seed, replication, Stream::Arrivals),
             location: rng(seed, replication, Stream::Location),
             kind: rng(seed, replication, Stream::Kind),
-            durations: DurationDraws::new(seed, replication),
+            durations: IncidentDraws::new(seed, replication),
         }
     }
 
@@ -195,7 +224,7 @@ impl Iterator for Generator<'_> {
         let angle = std::f64::consts::TAU * v;
         let pos = Point::new(d.pos.x_km + r * angle.cos(), d.pos.y_km + r * angle.sin());
         let kind = self.model.kinds.sample(&mut self.kind);
-        let (on_scene_min, case_min) = self.durations.draw(s, kind);
+        let draw = self.durations.draw(s, kind);
         let id = self.next_id;
         self.next_id += 1;
         Some(Incident {
@@ -204,8 +233,10 @@ impl Iterator for Generator<'_> {
             pos,
             kind: kind as u16,
             station: d.station as u32,
-            on_scene_min,
-            case_min,
+            on_scene_min: draw.on_scene_min,
+            case_min: draw.case_min,
+            escalate_u: draw.escalate_u,
+            keep_u: draw.keep_u,
         })
     }
 }
@@ -485,7 +516,7 @@ pub struct Replay<'a> {
     rows: &'a [ReplayIncident],
     next: usize,
     horizon_min: f64,
-    durations: DurationDraws,
+    durations: IncidentDraws,
 }
 
 impl<'a> Replay<'a> {
@@ -502,7 +533,7 @@ impl<'a> Replay<'a> {
             rows,
             next: 0,
             horizon_min,
-            durations: DurationDraws::new(seed, replication),
+            durations: IncidentDraws::new(seed, replication),
         }
     }
 }
@@ -516,15 +547,17 @@ impl Iterator for Replay<'_> {
             return None;
         }
         self.next += 1;
-        let (drawn_scene, drawn_case) = self.durations.draw(self.scenario, r.kind as usize);
+        let draw = self.durations.draw(self.scenario, r.kind as usize);
         Some(Incident {
             id: r.id,
             call_min: r.call_min,
             pos: r.pos,
             kind: r.kind,
             station: r.station,
-            on_scene_min: r.on_scene_min.unwrap_or(drawn_scene),
-            case_min: r.case_min.unwrap_or(drawn_case),
+            on_scene_min: r.on_scene_min.unwrap_or(draw.on_scene_min),
+            case_min: r.case_min.unwrap_or(draw.case_min),
+            escalate_u: draw.escalate_u,
+            keep_u: draw.keep_u,
         })
     }
 }

@@ -57,6 +57,7 @@ pub mod incidents;
 pub mod map;
 pub mod metrics;
 pub mod report;
+pub mod roster;
 pub mod scenario;
 pub mod strategy;
 

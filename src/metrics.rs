@@ -11,7 +11,9 @@ use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::engine::{Live, RunOutput, RunSpec, UnitSpec, Visit};
-use crate::scenario::Scenario;
+use crate::map::Point;
+use crate::roster::{Role, Roster};
+use crate::scenario::{MIN_PER_DAY, Scenario};
 
 /// Histogram resolution: values are stored in thousandths of a minute.
 const HIST_SCALE: f64 = 1000.0;
@@ -25,6 +27,8 @@ pub struct IncidentRecord {
     pub kind: u16,
     /// Station (jurisdiction) index.
     pub station: u32,
+    /// Location.
+    pub pos: Point,
     /// Call time, minutes.
     pub call_min: f64,
     /// Ready for dispatch, minutes.
@@ -58,6 +62,8 @@ pub struct Acc {
     pub assembly_sum: f64,
     /// Incidents still open at the end.
     pub open: u64,
+    /// Incidents whose first unit came from another station's district.
+    pub cross_district: u64,
     /// Response times in thousandths of a minute.
     pub hist: Histogram<u64>,
 }
@@ -72,14 +78,16 @@ impl Default for Acc {
             assembly_count: 0,
             assembly_sum: 0.0,
             open: 0,
+            cross_district: 0,
             hist: Histogram::new(3).expect("3 significant digits is valid"),
         }
     }
 }
 
 impl Acc {
-    fn add(&mut self, response: f64, wait: f64, assembly: Option<f64>, within: bool) {
+    fn add(&mut self, response: f64, wait: f64, assembly: Option<f64>, within: bool, cross: bool) {
         self.count += 1;
+        self.cross_district += u64::from(cross);
         self.response_sum += response;
         self.wait_sum += wait;
         self.within_target += u64::from(within);
@@ -100,6 +108,7 @@ impl Acc {
         self.assembly_count += other.assembly_count;
         self.assembly_sum += other.assembly_sum;
         self.open += other.open;
+        self.cross_district += other.cross_district;
         self.hist.add(&other.hist).expect("auto-resizing histogram");
     }
 
@@ -121,6 +130,11 @@ impl Acc {
     /// Share reached within the target, percent.
     pub fn within_target_pct(&self) -> Option<f64> {
         ratio(self.within_target as f64 * 100.0, self.count)
+    }
+
+    /// Share answered first by a unit from another district, percent.
+    pub fn cross_district_pct(&self) -> Option<f64> {
+        ratio(self.cross_district as f64 * 100.0, self.count)
     }
 
     /// Response-time quantile `q` (0..1), minutes.
@@ -148,11 +162,24 @@ pub struct Recorder {
     pub stations: Vec<Acc>,
     /// Per-incident records, when asked for.
     pub records: Option<Vec<IncidentRecord>>,
+    /// By hour of the day.
+    pub hours: [HourAcc; 24],
+}
+
+/// Statistics of one hour of the day.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct HourAcc {
+    /// Incidents that called in this hour.
+    pub count: u64,
+    /// Their response times summed, minutes.
+    pub response_sum: f64,
+    /// Waiting calls integrated over time in this hour, call-minutes.
+    pub waiting_area: f64,
 }
 
 impl Recorder {
     /// An empty recorder for `scenario`.
-    pub fn new(scenario: &Scenario, _fleet: &[UnitSpec], spec: RunSpec) -> Self {
+    pub fn new(scenario: &Scenario, spec: RunSpec) -> Self {
         Self {
             warmup_min: spec.warmup_min,
             target_min: scenario.target_min,
@@ -161,11 +188,24 @@ impl Recorder {
             kinds: vec![Acc::default(); scenario.incidents.kinds.len()],
             stations: vec![Acc::default(); scenario.stations.len()],
             records: spec.per_incident.then(Vec::new),
+            hours: [HourAcc::default(); 24],
+        }
+    }
+
+    /// Adds `calls` waiting calls over `[from, to)` to the by-hour bins.
+    pub fn waiting_area(&mut self, from: f64, to: f64, calls: f64) {
+        let mut a = from;
+        while a < to {
+            let hour_start = (a / 60.0).floor() * 60.0;
+            let b = (hour_start + 60.0).min(to);
+            let h = ((hour_start / 60.0) as i64).rem_euclid(24) as usize;
+            self.hours[h].waiting_area += calls * (b - a);
+            a = b;
         }
     }
 
     /// Records a closed incident.
-    pub fn finish(&mut self, live: &Live) {
+    pub fn finish(&mut self, live: &Live, cross_district: bool) {
         let inc = &live.incident;
         if inc.call_min < self.warmup_min {
             return;
@@ -179,13 +219,17 @@ impl Recorder {
             &mut self.kinds[inc.kind as usize],
             &mut self.stations[inc.station as usize],
         ] {
-            acc.add(response, wait, assembly, within);
+            acc.add(response, wait, assembly, within, cross_district);
         }
+        let h = ((inc.call_min / 60.0).floor() as i64).rem_euclid(24) as usize;
+        self.hours[h].count += 1;
+        self.hours[h].response_sum += response;
         if let Some(records) = &mut self.records {
             records.push(IncidentRecord {
                 id: inc.id,
                 kind: inc.kind,
                 station: inc.station,
+                pos: inc.pos,
                 call_min: inc.call_min,
                 ready_min: live.ready_min,
                 dispatch_min: live.dispatch_min,
@@ -238,6 +282,8 @@ pub struct GroupSummary {
     pub unit_utilization_pct: Option<f64>,
     /// Incidents still open at the end of a replication, all replications.
     pub open_incidents: u64,
+    /// Share answered first by a unit from another station's district, percent.
+    pub cross_district_pct: Option<f64>,
 }
 
 /// The headline figures of one replication (for paired comparisons).
@@ -265,6 +311,10 @@ pub struct ReplicationSummary {
     pub open_incidents: u64,
     /// Events simulated.
     pub events: u64,
+    /// Mean on-duty hours per officer per week.
+    pub officer_duty_hours_per_week: Option<f64>,
+    /// Mean incident hours (on duty and called in) per officer per week.
+    pub officer_busy_hours_per_week: Option<f64>,
 }
 
 /// One unit's load over all replications.
@@ -274,8 +324,75 @@ pub struct UnitSummary {
     pub name: String,
     /// Station id it belongs to.
     pub station: String,
+    /// What it is.
+    pub kind: crate::engine::UnitKind,
     /// Busy share of the statistics window, percent.
     pub utilization_pct: f64,
+}
+
+/// Mean response and waiting calls in one hour of the day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HourSummary {
+    /// Hour of the day, 0..23.
+    pub hour: u32,
+    /// Incidents that called in this hour, all replications.
+    pub incidents: u64,
+    /// Their mean response, minutes.
+    pub response_mean_min: Option<f64>,
+    /// Mean number of calls waiting for a first unit during this hour.
+    pub waiting_calls_mean: f64,
+}
+
+/// One person's work, averaged over replications.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PersonSummary {
+    /// The pool (who they are).
+    pub pool: String,
+    /// Their role.
+    pub role: Role,
+    /// On-duty hours per week.
+    pub duty_hours_per_week: f64,
+    /// Duty shifts per month (30.44 days).
+    pub shifts_per_month: f64,
+    /// Share of duty hours at night, percent.
+    pub night_share_pct: f64,
+    /// Hours on incidents while on duty, per week.
+    pub busy_hours_per_week: f64,
+    /// Hours on incidents when called in off duty, per week.
+    pub callout_hours_per_week: f64,
+    /// On-duty hours not spent on 110 incidents, per week.
+    pub non110_hours_per_week: f64,
+}
+
+/// Work of everybody in one role.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoleSummary {
+    /// Role.
+    pub role: Role,
+    /// Plain label.
+    pub label: String,
+    /// People in the role.
+    pub people: u32,
+    /// Posts in the role filled at all times.
+    pub posts: u32,
+    /// Mean on-duty hours per week.
+    pub duty_hours_per_week: f64,
+    /// Mean duty shifts per month.
+    pub shifts_per_month: f64,
+    /// Mean share of duty at night, percent.
+    pub night_share_pct: f64,
+    /// Mean incident hours on duty per week.
+    pub busy_hours_per_week: f64,
+    /// Mean called-in incident hours per week.
+    pub callout_hours_per_week: f64,
+    /// Mean on-duty hours not spent on 110 incidents per week.
+    pub non110_hours_per_week: f64,
+    /// Fairness: highest incident load / mean incident load.
+    pub load_max_over_mean: Option<f64>,
+    /// Fairness: coefficient of variation of incident load across people.
+    pub load_cv: Option<f64>,
+    /// Coefficient of variation of duty hours across people.
+    pub duty_cv: Option<f64>,
 }
 
 /// Everything one strategy produced, over all replications.
@@ -292,8 +409,26 @@ pub struct StrategySummary {
     pub per_kind: Vec<GroupSummary>,
     /// By station jurisdiction.
     pub per_station: Vec<GroupSummary>,
+    /// Mean on-duty hours per officer per week.
+    pub officer_duty_hours_per_week: Option<f64>,
+    /// Mean incident hours (on duty and called in) per officer per week.
+    pub officer_busy_hours_per_week: Option<f64>,
+    /// Mean on-duty hours per auxiliary per week.
+    pub aux_duty_hours_per_week: Option<f64>,
+    /// Coefficient of variation of incident hours across officers.
+    pub officer_load_cv: Option<f64>,
+    /// Officers and auxiliaries on duty at any moment.
+    pub on_duty_officers: u32,
+    /// Auxiliaries on duty at any moment.
+    pub on_duty_auxiliaries: u32,
     /// Each unit's utilisation.
     pub units: Vec<UnitSummary>,
+    /// Work by role.
+    pub roles: Vec<RoleSummary>,
+    /// Work of each person.
+    pub people: Vec<PersonSummary>,
+    /// Response and waiting calls by hour of the day.
+    pub time_of_day: Vec<HourSummary>,
     /// Each replication's headline figures.
     pub per_replication: Vec<ReplicationSummary>,
 }
@@ -317,7 +452,7 @@ fn mean(xs: &[f64]) -> Option<f64> {
 }
 
 /// Summarises a group across replications: `accs[r]` is replication `r`'s
-/// accumulator, `busy_min`/`units` the group's unit busy minutes and count.
+/// accumulator, `busy_min`/`units` the group's on-duty unit busy minutes and count.
 fn group(name: &str, accs: &[&Acc], busy_min: f64, units: usize, window_min: f64) -> GroupSummary {
     let mut pooled = Acc::default();
     for a in accs {
@@ -341,19 +476,125 @@ fn group(name: &str, accs: &[&Acc], busy_min: f64, units: usize, window_min: f64
         assembly_mean_min: mean(&asm),
         unit_utilization_pct: (capacity > 0.0).then(|| 100.0 * busy_min / capacity),
         open_incidents: pooled.open,
+        cross_district_pct: pooled.cross_district_pct(),
     }
 }
 
+/// Coefficient of variation (sd / mean, population sd) of `xs`.
+fn cv(xs: &[f64]) -> Option<f64> {
+    let m = mean(xs)?;
+    if m <= 0.0 {
+        return None;
+    }
+    let var = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / xs.len() as f64;
+    Some(var.sqrt() / m)
+}
+
+/// Per-person work over all replications.
+fn people(roster: &Roster, runs: &[RunOutput], from: f64, to: f64) -> Vec<PersonSummary> {
+    let weeks = (to - from) / (7.0 * MIN_PER_DAY);
+    let months = (to - from) / (30.44 * MIN_PER_DAY);
+    let duty = roster.duty(from, to);
+    let reps = runs.len().max(1) as f64;
+    let pool_of = roster.pool_of_person();
+    (0..roster.people())
+        .map(|p| {
+            let pool = &roster.pools[pool_of[p] as usize];
+            let busy = runs.iter().map(|r| r.person_busy_min[p]).sum::<f64>() / reps;
+            let callout = runs.iter().map(|r| r.person_callout_min[p]).sum::<f64>() / reps;
+            let d = duty.duty_min[p];
+            PersonSummary {
+                pool: pool.name.clone(),
+                role: pool.role,
+                duty_hours_per_week: d / 60.0 / weeks,
+                shifts_per_month: f64::from(duty.shifts[p]) / months,
+                night_share_pct: if d > 0.0 {
+                    100.0 * duty.night_min[p] / d
+                } else {
+                    0.0
+                },
+                busy_hours_per_week: busy / 60.0 / weeks,
+                callout_hours_per_week: callout / 60.0 / weeks,
+                non110_hours_per_week: (d - busy).max(0.0) / 60.0 / weeks,
+            }
+        })
+        .collect()
+}
+
+fn roles(roster: &Roster, people: &[PersonSummary]) -> Vec<RoleSummary> {
+    let mut roles: Vec<Role> = roster.pools.iter().map(|p| p.role).collect();
+    roles.sort();
+    roles.dedup();
+    roles
+        .into_iter()
+        .map(|role| {
+            let ps: Vec<&PersonSummary> = people.iter().filter(|p| p.role == role).collect();
+            let avg = |f: fn(&PersonSummary) -> f64| -> f64 {
+                mean(&ps.iter().map(|p| f(p)).collect::<Vec<_>>()).unwrap_or(0.0)
+            };
+            let load: Vec<f64> = ps
+                .iter()
+                .map(|p| p.busy_hours_per_week + p.callout_hours_per_week)
+                .collect();
+            let duty: Vec<f64> = ps.iter().map(|p| p.duty_hours_per_week).collect();
+            let load_mean = mean(&load).unwrap_or(0.0);
+            RoleSummary {
+                role,
+                label: role.label().to_string(),
+                people: ps.len() as u32,
+                posts: roster
+                    .pools
+                    .iter()
+                    .filter(|p| p.role == role)
+                    .map(|p| p.posts)
+                    .sum(),
+                duty_hours_per_week: avg(|p| p.duty_hours_per_week),
+                shifts_per_month: avg(|p| p.shifts_per_month),
+                night_share_pct: avg(|p| p.night_share_pct),
+                busy_hours_per_week: avg(|p| p.busy_hours_per_week),
+                callout_hours_per_week: avg(|p| p.callout_hours_per_week),
+                non110_hours_per_week: avg(|p| p.non110_hours_per_week),
+                load_max_over_mean: (load_mean > 0.0)
+                    .then(|| load.iter().copied().fold(0.0, f64::max) / load_mean),
+                load_cv: cv(&load),
+                duty_cv: cv(&duty),
+            }
+        })
+        .collect()
+}
+
+/// Everything needed to summarise one strategy's replications.
+#[derive(Debug, Clone, Copy)]
+pub struct SummaryInput<'a> {
+    /// Strategy name.
+    pub strategy: &'a str,
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// The strategy's units.
+    pub fleet: &'a [UnitSpec],
+    /// Its roster.
+    pub roster: &'a Roster,
+    /// Start of the statistics window, minutes.
+    pub from_min: f64,
+    /// End of the statistics window (the horizon), minutes.
+    pub to_min: f64,
+}
+
 /// Summarises the replications of one strategy.
-pub fn summarise(
-    strategy: &str,
-    scenario: &Scenario,
-    fleet: &[UnitSpec],
-    runs: &[RunOutput],
-    window_min: f64,
-) -> StrategySummary {
-    let n_units = fleet.len();
-    let total_busy: f64 = runs.iter().flat_map(|r| r.unit_busy_min.iter()).sum();
+pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput]) -> StrategySummary {
+    let SummaryInput {
+        strategy,
+        scenario,
+        fleet,
+        roster,
+        from_min,
+        to_min,
+    } = input;
+    let window_min = to_min - from_min;
+    let weeks = window_min / (7.0 * MIN_PER_DAY);
+    let on_duty: Vec<usize> = (0..fleet.len()).filter(|&u| fleet[u].on_duty()).collect();
+    let busy_of = |r: &RunOutput, units: &[usize]| units.iter().map(|&u| r.unit_busy_min[u]).sum::<f64>();
+    let total_busy: f64 = runs.iter().map(|r| busy_of(r, &on_duty)).sum();
     let overall: Vec<&Acc> = runs.iter().map(|r| &r.recorder.overall).collect();
     let per_kind = scenario
         .incidents
@@ -371,11 +612,12 @@ pub fn summarise(
         .enumerate()
         .map(|(s, st)| {
             let accs: Vec<&Acc> = runs.iter().map(|r| &r.recorder.stations[s]).collect();
-            let units: Vec<usize> = (0..n_units).filter(|&u| fleet[u].station == s).collect();
-            let busy: f64 = runs
+            let units: Vec<usize> = on_duty
                 .iter()
-                .map(|r| units.iter().map(|&u| r.unit_busy_min[u]).sum::<f64>())
-                .sum();
+                .copied()
+                .filter(|&u| fleet[u].station == s)
+                .collect();
+            let busy: f64 = runs.iter().map(|r| busy_of(r, &units)).sum();
             group(&st.id, &accs, busy, units.len(), window_min)
         })
         .collect();
@@ -385,16 +627,54 @@ pub fn summarise(
         .map(|(u, spec)| UnitSummary {
             name: spec.name.clone(),
             station: scenario.stations[spec.station].id.clone(),
+            kind: spec.kind,
             utilization_pct: 100.0 * runs.iter().map(|r| r.unit_busy_min[u]).sum::<f64>()
                 / (window_min * runs.len() as f64),
         })
         .collect();
+    let people = people(roster, runs, from_min, to_min);
+    let pool_of = roster.pool_of_person();
+    let officers: Vec<usize> = (0..people.len())
+        .filter(|&p| roster.pools[pool_of[p] as usize].role.is_officer())
+        .collect();
+    let auxes: Vec<usize> = (0..people.len())
+        .filter(|&p| !roster.pools[pool_of[p] as usize].role.is_officer())
+        .collect();
+    let officer_duty = mean(&officers.iter().map(|&p| people[p].duty_hours_per_week).collect::<Vec<_>>());
+    let officer_load: Vec<f64> = officers
+        .iter()
+        .map(|&p| people[p].busy_hours_per_week + people[p].callout_hours_per_week)
+        .collect();
+    let posts = |officer: bool| -> u32 {
+        roster
+            .pools
+            .iter()
+            .filter(|p| p.role.is_officer() == officer)
+            .map(|p| p.posts)
+            .sum()
+    };
+    let mut time_of_day = Vec::with_capacity(24);
+    let days = window_min / MIN_PER_DAY;
+    for h in 0..24 {
+        let count: u64 = runs.iter().map(|r| r.recorder.hours[h].count).sum();
+        let sum: f64 = runs.iter().map(|r| r.recorder.hours[h].response_sum).sum();
+        let area: f64 = runs.iter().map(|r| r.recorder.hours[h].waiting_area).sum();
+        time_of_day.push(HourSummary {
+            hour: h as u32,
+            incidents: count,
+            response_mean_min: ratio(sum, count),
+            waiting_calls_mean: area / (60.0 * days * runs.len() as f64),
+        });
+    }
     let per_replication = runs
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let a = &r.recorder.overall;
-            let busy: f64 = r.unit_busy_min.iter().sum();
+            let load: Vec<f64> = officers
+                .iter()
+                .map(|&p| (r.person_busy_min[p] + r.person_callout_min[p]) / 60.0 / weeks)
+                .collect();
             ReplicationSummary {
                 replication: i as u32,
                 incidents: a.count,
@@ -404,20 +684,31 @@ pub fn summarise(
                 within_target_pct: a.within_target_pct(),
                 wait_mean_min: a.wait_mean(),
                 assembly_mean_min: a.assembly_mean(),
-                unit_utilization_pct: (n_units > 0)
-                    .then(|| 100.0 * busy / (n_units as f64 * window_min)),
+                unit_utilization_pct: (!on_duty.is_empty())
+                    .then(|| 100.0 * busy_of(r, &on_duty) / (on_duty.len() as f64 * window_min)),
                 open_incidents: a.open,
                 events: r.events,
+                officer_duty_hours_per_week: officer_duty,
+                officer_busy_hours_per_week: mean(&load),
             }
         })
         .collect();
     StrategySummary {
         strategy: strategy.to_string(),
         replications: runs.len() as u32,
-        overall: group(strategy, &overall, total_busy, n_units, window_min),
+        overall: group(strategy, &overall, total_busy, on_duty.len(), window_min),
         per_kind,
         per_station,
+        officer_duty_hours_per_week: officer_duty,
+        officer_busy_hours_per_week: mean(&officer_load),
+        aux_duty_hours_per_week: mean(&auxes.iter().map(|&p| people[p].duty_hours_per_week).collect::<Vec<_>>()),
+        officer_load_cv: cv(&officer_load),
+        on_duty_officers: posts(true),
+        on_duty_auxiliaries: posts(false),
         units,
+        roles: roles(roster, &people),
+        people,
+        time_of_day,
         per_replication,
     }
 }
@@ -440,7 +731,7 @@ mod tests {
     fn quantiles_are_within_histogram_precision() {
         let mut a = Acc::default();
         for i in 1..=1000 {
-            a.add(i as f64 / 10.0, 0.0, None, true);
+            a.add(i as f64 / 10.0, 0.0, None, true, false);
         }
         let p90 = a.response_quantile(0.9).unwrap();
         assert!((p90 - 90.0).abs() / 90.0 < 1e-3, "{p90}");

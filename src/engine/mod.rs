@@ -4,10 +4,14 @@
 //! call is decided by a [`Strategy`]. Life of an incident:
 //!
 //! call → ready (after call processing and hand-off) → strategy assigns free
-//! units (or queues the call) → each unit drives from its base → once every
-//! needed unit is on scene, all of them work `on_scene` minutes together →
-//! each drives back (busy) → the first-assigned unit does case handling at
-//! base (busy) → free.
+//! units (or queues the call) → each unit drives from its base → once the
+//! needed force is on scene, all units there work `on_scene` minutes
+//! together → each drives back (busy) → the first-assigned unit does case
+//! handling at base (busy) → free.
+//!
+//! Tiered dispatch and escalation hold part of the force back until the first
+//! unit is on scene ("backup on arrival"); saturation dispatch sends units
+//! beyond the force needed ("extra" units, who join until the work ends).
 
 mod queue;
 
@@ -18,6 +22,7 @@ use serde::Serialize;
 use crate::incidents::Incident;
 use crate::map::{Point, TravelModel};
 use crate::metrics::Recorder;
+use crate::roster::Roster;
 use crate::scenario::Scenario;
 use crate::strategy::Strategy;
 
@@ -38,17 +43,46 @@ pub struct Crew {
     pub auxiliaries: u32,
 }
 
+/// What a unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    /// A station's duty unit.
+    Station,
+    /// A cooperation zone's response group.
+    ZoneGroup,
+    /// An area-wide pooled unit (efficiency policing).
+    Pooled,
+    /// A traffic-squad unit.
+    Squad,
+    /// A specialist unit (patrol, traffic, criminal investigation).
+    Specialist,
+    /// Off-duty people called in when needed (not on duty: no utilisation).
+    CallIn,
+}
+
 /// A response unit as a strategy fields it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnitSpec {
     /// Name for outputs, e.g. `hefang-1`.
     pub name: String,
-    /// Index of the station the unit belongs to (for per-station statistics).
+    /// Index of the station the unit belongs to (its home district).
     pub station: usize,
     /// Where the unit waits when free.
     pub base: Point,
     /// Its crew.
     pub crew: Crew,
+    /// What it is.
+    pub kind: UnitKind,
+    /// Minutes before it can start turning out (call-in delay), 0 for duty units.
+    pub activation_min: f64,
+}
+
+impl UnitSpec {
+    /// Whether the unit is on duty (and counts in utilisation).
+    pub fn on_duty(&self) -> bool {
+        self.kind != UnitKind::CallIn
+    }
 }
 
 /// A unit's state during a run.
@@ -58,9 +92,9 @@ pub struct Unit {
     pub base: Point,
     /// Whether it can be assigned.
     pub free: bool,
-    /// When it last became busy, minutes.
+    /// Minutes before it can start turning out.
+    pub activation_min: f64,
     busy_since: f64,
-    /// Case handling it owes after returning, minutes.
     case_pending: f64,
 }
 
@@ -73,8 +107,11 @@ pub struct Visit {
     pub dispatch_min: f64,
     /// When it arrived on scene.
     pub arrive_min: f64,
-    /// When it left the scene (NaN while still there).
+    /// When it left the scene (NaN while not yet).
     pub leave_min: f64,
+    /// Whether it has reached the scene.
+    #[serde(skip)]
+    pub on_scene: bool,
 }
 
 /// An incident in progress.
@@ -86,9 +123,11 @@ pub struct Live {
     pub priority: u32,
     /// When it can be dispatched, minutes.
     pub ready_min: f64,
-    /// Units it needs in total.
+    /// Units that must be on scene before work starts.
     pub need: u32,
-    /// Units assigned so far.
+    /// Units to be added to `need` when the first unit arrives.
+    pub backup_on_arrival: u32,
+    /// Units assigned so far (may exceed `need` under saturation).
     pub assigned: u32,
     /// Units that have arrived.
     pub arrived: u32,
@@ -98,21 +137,30 @@ pub struct Live {
     pub dispatch_min: f64,
     /// First arrival, minutes (NaN until then).
     pub arrive_min: f64,
-    /// Arrival of the last needed unit, minutes (NaN until then).
+    /// Arrival completing the needed force, minutes (NaN until then).
     pub assembled_min: f64,
+    /// When the work on scene ends, minutes (NaN until it starts).
+    pub work_end_min: f64,
     /// Last unit leaving the scene, minutes (NaN until then).
     pub clear_min: f64,
     /// Whether a strategy's wait queue holds it (see [`crate::strategy::WaitQueue`]).
     pub queued: bool,
+    /// Whether it is ready and still has no unit (counted as a waiting call).
+    waiting: bool,
     /// Each assigned unit's times.
     pub visits: Vec<Visit>,
 }
 
 impl Live {
-    /// Units still to be assigned.
+    /// Units still to be assigned before the force is complete.
     #[inline]
     pub fn missing(&self) -> u32 {
-        self.need - self.assigned
+        self.need.saturating_sub(self.assigned)
+    }
+
+    /// Whether the kind of this incident is a road accident.
+    pub fn is_traffic(&self, s: &Scenario) -> bool {
+        s.incidents.kinds[self.incident.kind as usize].traffic
     }
 }
 
@@ -123,7 +171,7 @@ enum Event {
     /// An incident can be dispatched.
     Ready(IncidentId),
     /// A unit reaches an incident.
-    Arrive(IncidentId),
+    Arrive(UnitId, IncidentId),
     /// A unit leaves the scene.
     Leave(UnitId, IncidentId),
     /// A unit is back at base.
@@ -132,26 +180,6 @@ enum Event {
     Free(UnitId),
     /// A strategy's timer.
     Timer(u32),
-}
-
-/// What a strategy sees and acts on: the clock, the units, the live
-/// incidents, and the one way to act, [`Sim::assign`].
-pub struct Sim<'s> {
-    now: f64,
-    scenario: &'s Scenario,
-    travel: TravelModel,
-    ready_delay_min: f64,
-    warmup_min: f64,
-    horizon_min: f64,
-    units: Vec<Unit>,
-    live: Vec<Live>,
-    free_slots: Vec<u32>,
-    events: EventQueue<Event>,
-    pending: Option<Incident>,
-    event_count: u64,
-    /// Busy minutes of each unit inside the statistics window.
-    unit_busy_min: Vec<f64>,
-    recorder: Recorder,
 }
 
 /// Settings of one engine run.
@@ -163,6 +191,8 @@ pub struct RunSpec {
     pub warmup_min: f64,
     /// Call processing plus hand-off, minutes.
     pub ready_delay_min: f64,
+    /// Multiplies every case-handling time.
+    pub case_factor: f64,
     /// Keep one record per incident.
     pub per_incident: bool,
 }
@@ -174,37 +204,75 @@ pub struct RunOutput {
     pub events: u64,
     /// Busy minutes of each unit inside the statistics window.
     pub unit_busy_min: Vec<f64>,
+    /// On-duty busy minutes of each person (roster order).
+    pub person_busy_min: Vec<f64>,
+    /// Called-in (off-duty) busy minutes of each person.
+    pub person_callout_min: Vec<f64>,
     /// Statistics.
     pub recorder: Recorder,
 }
 
+/// What a strategy sees and acts on: the clock, the units, the live
+/// incidents, and the ways to act ([`Sim::assign`] and friends).
+pub struct Sim<'s> {
+    now: f64,
+    scenario: &'s Scenario,
+    roster: &'s Roster,
+    travel: TravelModel,
+    spec: RunSpec,
+    units: Vec<Unit>,
+    unit_station: Vec<u32>,
+    live: Vec<Live>,
+    free_slots: Vec<u32>,
+    events: EventQueue<Event>,
+    pending: Option<Incident>,
+    event_count: u64,
+    waiting: u32,
+    waiting_since: f64,
+    unit_busy_min: Vec<f64>,
+    person_busy_min: Vec<f64>,
+    person_callout_min: Vec<f64>,
+    recorder: Recorder,
+}
+
 impl<'s> Sim<'s> {
-    /// A fresh simulation of `fleet` over `scenario`.
-    pub fn new(scenario: &'s Scenario, fleet: &[UnitSpec], spec: RunSpec) -> Self {
+    /// A fresh simulation of `fleet`, staffed by `roster`, over `scenario`.
+    pub fn new(
+        scenario: &'s Scenario,
+        fleet: &[UnitSpec],
+        roster: &'s Roster,
+        spec: RunSpec,
+    ) -> Self {
         let units = fleet
             .iter()
             .map(|u| Unit {
                 base: u.base,
                 free: true,
+                activation_min: u.activation_min,
                 busy_since: 0.0,
                 case_pending: 0.0,
             })
             .collect();
+        let people = roster.people();
         Self {
             now: 0.0,
             scenario,
+            roster,
             travel: scenario.travel.clone(),
-            ready_delay_min: spec.ready_delay_min,
-            warmup_min: spec.warmup_min,
-            horizon_min: spec.horizon_min,
+            spec,
             units,
+            unit_station: fleet.iter().map(|u| u.station as u32).collect(),
             live: Vec::with_capacity(64),
             free_slots: Vec::with_capacity(64),
             events: EventQueue::with_capacity(256),
             pending: None,
             event_count: 0,
+            waiting: 0,
+            waiting_since: 0.0,
             unit_busy_min: vec![0.0; fleet.len()],
-            recorder: Recorder::new(scenario, fleet, spec),
+            person_busy_min: vec![0.0; people],
+            person_callout_min: vec![0.0; people],
+            recorder: Recorder::new(scenario, spec),
         }
     }
 
@@ -246,10 +314,11 @@ impl<'s> Sim<'s> {
     /// Minutes from dispatching `unit` now until it reaches `incident`.
     #[inline]
     pub fn response_min(&self, unit: UnitId, incident: IncidentId) -> f64 {
-        self.travel.response_min(
-            self.units[unit.0 as usize].base,
-            self.live[incident.0 as usize].incident.pos,
-        )
+        let u = &self.units[unit.0 as usize];
+        u.activation_min
+            + self
+                .travel
+                .response_min(u.base, self.live[incident.0 as usize].incident.pos)
     }
 
     /// Marks whether a wait queue holds `incident` (used by [`crate::strategy::WaitQueue`]).
@@ -258,38 +327,74 @@ impl<'s> Sim<'s> {
         self.live[incident.0 as usize].queued = queued;
     }
 
-    /// Sends free `unit` to `incident` now.
+    /// Moves where `unit` waits when free. A free unit is taken to be there at
+    /// once (standby on the move patrols its way to the post); a busy one
+    /// drives back there after its job.
+    pub fn set_base(&mut self, unit: UnitId, base: Point) {
+        self.units[unit.0 as usize].base = base;
+    }
+
+    /// Holds `units` of the force back until the first unit is on scene
+    /// (tiered dispatch: the first unit assesses, then calls the rest).
+    ///
+    /// # Panics
+    /// If units were already assigned or fewer than `units + 1` are needed.
+    pub fn defer_to_arrival(&mut self, incident: IncidentId, units: u32) {
+        let live = &mut self.live[incident.0 as usize];
+        assert!(live.assigned == 0 && live.need > units, "cannot defer");
+        live.need -= units;
+        live.backup_on_arrival += units;
+    }
+
+    /// Sends free `unit` to `incident` now, as part of its needed force.
     ///
     /// # Panics
     /// If the unit is busy or the incident needs no more units: both are
     /// strategy bugs that would corrupt every statistic.
     pub fn assign(&mut self, unit: UnitId, incident: IncidentId) {
-        let now = self.now;
-        let u = &mut self.units[unit.0 as usize];
-        assert!(u.free, "strategy assigned busy unit {unit:?}");
-        let live = &mut self.live[incident.0 as usize];
+        let live = &self.live[incident.0 as usize];
         assert!(
             live.assigned < live.need,
             "incident {} needs no more units",
             live.incident.id
         );
+        self.dispatch(unit, incident);
+    }
+
+    /// Sends free `unit` to `incident` beyond the force it needs (saturation
+    /// dispatch); it joins the work until it ends.
+    pub fn assign_extra(&mut self, unit: UnitId, incident: IncidentId) {
+        self.dispatch(unit, incident);
+    }
+
+    fn dispatch(&mut self, unit: UnitId, incident: IncidentId) {
+        let now = self.now;
+        if self.live[incident.0 as usize].waiting {
+            self.account_waiting();
+            self.waiting -= 1;
+            self.live[incident.0 as usize].waiting = false;
+        }
+        let u = &mut self.units[unit.0 as usize];
+        assert!(u.free, "strategy assigned busy unit {unit:?}");
+        let live = &mut self.live[incident.0 as usize];
         u.free = false;
         u.busy_since = now;
         if live.assigned == 0 {
             live.dispatch_min = now;
-            u.case_pending = live.incident.case_min;
+            u.case_pending = live.incident.case_min * self.spec.case_factor;
         } else {
             u.case_pending = 0.0;
         }
         live.assigned += 1;
-        let arrive = now + self.travel.response_min(u.base, live.incident.pos);
+        let arrive = now + u.activation_min + self.travel.response_min(u.base, live.incident.pos);
         live.visits.push(Visit {
             unit,
             dispatch_min: now,
             arrive_min: arrive,
             leave_min: f64::NAN,
+            on_scene: false,
         });
-        self.events.push(arrive, Event::Arrive(incident));
+        self.events.push(arrive, Event::Arrive(unit, incident));
     }
 
     /// Calls the strategy's [`Strategy::on_timer`] with `token` at `at_min`.
@@ -297,24 +402,44 @@ impl<'s> Sim<'s> {
         self.events.push(at_min.max(self.now), Event::Timer(token));
     }
 
+    /// Adds the waiting-call area since the last change to the by-hour bins.
+    fn account_waiting(&mut self) {
+        let (from, to) = (self.waiting_since, self.now);
+        self.waiting_since = to;
+        if self.waiting > 0 {
+            self.recorder.waiting_area(
+                from.max(self.spec.warmup_min),
+                to.min(self.spec.horizon_min),
+                f64::from(self.waiting),
+            );
+        }
+    }
+
     fn admit(&mut self, incident: Incident) -> IncidentId {
         let kind = &self.scenario.incidents.kinds[incident.kind as usize];
+        let backup = kind
+            .escalation
+            .filter(|e| incident.escalate_u < e.prob)
+            .map_or(0, |e| e.units);
         let live = Live {
             incident,
             priority: kind.priority,
-            ready_min: incident.call_min + self.ready_delay_min,
+            ready_min: incident.call_min + self.spec.ready_delay_min,
             need: kind.units,
+            backup_on_arrival: backup,
             assigned: 0,
             arrived: 0,
             cleared: 0,
             dispatch_min: f64::NAN,
             arrive_min: f64::NAN,
             assembled_min: f64::NAN,
+            work_end_min: f64::NAN,
             clear_min: f64::NAN,
             queued: false,
+            waiting: false,
             visits: Vec::new(),
         };
-        if incident.call_min >= self.warmup_min {
+        if incident.call_min >= self.spec.warmup_min {
             self.recorder.generated += 1;
         }
         match self.free_slots.pop() {
@@ -333,15 +458,97 @@ impl<'s> Sim<'s> {
         }
     }
 
+    fn ready<S: Strategy>(&mut self, id: IncidentId, strategy: &mut S) {
+        strategy.on_incident(self, id);
+        if self.live[id.0 as usize].assigned == 0 {
+            self.account_waiting();
+            self.waiting += 1;
+            self.live[id.0 as usize].waiting = true;
+        }
+    }
+
+    fn add_busy(&mut self, unit: usize, since: f64) {
+        let from = since.max(self.spec.warmup_min);
+        let to = self.now.min(self.spec.horizon_min);
+        if to > from {
+            self.unit_busy_min[unit] += to - from;
+            self.roster.attribute(
+                unit,
+                from,
+                to,
+                &mut self.person_busy_min,
+                &mut self.person_callout_min,
+            );
+        }
+    }
+
     fn release<S: Strategy>(&mut self, unit: UnitId, strategy: &mut S) {
         let u = &mut self.units[unit.0 as usize];
         u.free = true;
-        let from = u.busy_since.max(self.warmup_min);
-        let to = self.now.min(self.horizon_min);
-        if to > from {
-            self.unit_busy_min[unit.0 as usize] += to - from;
-        }
+        let since = u.busy_since;
+        self.add_busy(unit.0 as usize, since);
         strategy.on_unit_free(self, unit);
+    }
+
+    fn arrive<S: Strategy>(&mut self, unit: UnitId, id: IncidentId, strategy: &mut S) {
+        let t = self.now;
+        let live = &mut self.live[id.0 as usize];
+        live.arrived += 1;
+        if let Some(v) = live
+            .visits
+            .iter_mut()
+            .find(|v| v.unit == unit && !v.on_scene)
+        {
+            v.on_scene = true;
+        }
+        if !live.work_end_min.is_nan() {
+            // A late (extra) unit joins until the work ends.
+            let leave = live.work_end_min.max(t);
+            self.events.push(leave, Event::Leave(unit, id));
+            return;
+        }
+        let mut call_backup = false;
+        if live.arrived == 1 {
+            live.arrive_min = t;
+            if live.backup_on_arrival > 0 {
+                live.need += live.backup_on_arrival;
+                live.backup_on_arrival = 0;
+                call_backup = live.missing() > 0 && !live.queued;
+            }
+        }
+        if live.arrived >= live.need {
+            live.assembled_min = t;
+            live.work_end_min = t + live.incident.on_scene_min;
+            let leave = live.work_end_min;
+            for v in &live.visits {
+                if v.on_scene {
+                    self.events.push(leave, Event::Leave(v.unit, id));
+                }
+            }
+        }
+        if call_backup {
+            strategy.on_incident(self, id);
+        }
+    }
+
+    fn leave(&mut self, unit: UnitId, id: IncidentId) {
+        let t = self.now;
+        let live = &mut self.live[id.0 as usize];
+        live.cleared += 1;
+        live.clear_min = t;
+        if let Some(v) = live.visits.iter_mut().find(|v| v.unit == unit) {
+            v.leave_min = t;
+        }
+        let back = self
+            .travel
+            .drive_min(live.incident.pos, self.units[unit.0 as usize].base);
+        self.events.push(t + back, Event::Back(unit));
+        if live.cleared == live.assigned && live.missing() == 0 {
+            let first = live.visits[0].unit.0 as usize;
+            let cross = self.unit_station[first] != live.incident.station;
+            self.recorder.finish(live, cross);
+            self.free_slots.push(id.0);
+        }
     }
 
     /// Runs `strategy` on `source` to the horizon.
@@ -356,7 +563,7 @@ impl<'s> Sim<'s> {
             self.pending = Some(first);
         }
         while let Some((t, event)) = self.events.pop() {
-            if t > self.horizon_min {
+            if t > self.spec.horizon_min {
                 break;
             }
             self.now = t;
@@ -369,46 +576,16 @@ impl<'s> Sim<'s> {
                         self.pending = Some(next);
                     }
                     let id = self.admit(incident);
-                    if self.ready_delay_min > 0.0 {
-                        self.events.push(t + self.ready_delay_min, Event::Ready(id));
+                    if self.spec.ready_delay_min > 0.0 {
+                        self.events
+                            .push(t + self.spec.ready_delay_min, Event::Ready(id));
                     } else {
-                        strategy.on_incident(&mut self, id);
+                        self.ready(id, strategy);
                     }
                 }
-                Event::Ready(id) => strategy.on_incident(&mut self, id),
-                Event::Arrive(id) => {
-                    let live = &mut self.live[id.0 as usize];
-                    live.arrived += 1;
-                    if live.arrived == 1 {
-                        live.arrive_min = t;
-                    }
-                    // Work starts when the whole force is on scene: units
-                    // that came first wait for the rest, so a unit can never
-                    // leave and be sent back to the same incident.
-                    if live.arrived == live.need {
-                        live.assembled_min = t;
-                        let leave = t + live.incident.on_scene_min;
-                        for v in &live.visits {
-                            self.events.push(leave, Event::Leave(v.unit, id));
-                        }
-                    }
-                }
-                Event::Leave(unit, id) => {
-                    let live = &mut self.live[id.0 as usize];
-                    live.cleared += 1;
-                    live.clear_min = t;
-                    if let Some(v) = live.visits.iter_mut().find(|v| v.unit == unit) {
-                        v.leave_min = t;
-                    }
-                    let back = self
-                        .travel
-                        .drive_min(live.incident.pos, self.units[unit.0 as usize].base);
-                    self.events.push(t + back, Event::Back(unit));
-                    if live.cleared == live.need {
-                        self.recorder.finish(live);
-                        self.free_slots.push(id.0);
-                    }
-                }
+                Event::Ready(id) => self.ready(id, strategy),
+                Event::Arrive(unit, id) => self.arrive(unit, id, strategy),
+                Event::Leave(unit, id) => self.leave(unit, id),
                 Event::Back(unit) => {
                     let case = self.units[unit.0 as usize].case_pending;
                     if case > 0.0 {
@@ -421,25 +598,26 @@ impl<'s> Sim<'s> {
                 Event::Timer(token) => strategy.on_timer(&mut self, token),
             }
         }
-        self.now = self.horizon_min;
-        for (i, u) in self.units.iter().enumerate() {
-            if !u.free {
-                let from = u.busy_since.max(self.warmup_min);
-                if self.horizon_min > from {
-                    self.unit_busy_min[i] += self.horizon_min - from;
-                }
+        self.now = self.spec.horizon_min;
+        self.account_waiting();
+        for i in 0..self.units.len() {
+            if !self.units[i].free {
+                let since = self.units[i].busy_since;
+                self.add_busy(i, since);
             }
         }
-        let mut open = std::mem::take(&mut self.free_slots);
-        open.sort_unstable();
+        let mut closed = std::mem::take(&mut self.free_slots);
+        closed.sort_unstable();
         for (slot, live) in self.live.iter().enumerate() {
-            if open.binary_search(&(slot as u32)).is_err() {
+            if closed.binary_search(&(slot as u32)).is_err() {
                 self.recorder.open(live);
             }
         }
         RunOutput {
             events: self.event_count,
             unit_busy_min: self.unit_busy_min,
+            person_busy_min: self.person_busy_min,
+            person_callout_min: self.person_callout_min,
             recorder: self.recorder,
         }
     }

@@ -6,7 +6,6 @@ use crate::experiment::Outcome;
 use crate::incidents::calls_per_day_by_station;
 use crate::metrics::GroupSummary;
 use crate::scenario::Scenario;
-use crate::strategy::StrategyConfig;
 
 fn num(v: Option<f64>, width: usize, decimals: usize) -> String {
     match v {
@@ -164,33 +163,35 @@ pub fn describe(s: &Scenario) -> String {
     for cfg in &s.strategies {
         let _ = writeln!(out);
         let _ = writeln!(out, "strategy {} (baseline: {})", cfg.name(), s.baseline);
-        match cfg {
-            StrategyConfig::PerStation(c) => {
-                let _ = writeln!(
-                    out,
-                    "  {} unit(s) per station, crew {} officer(s) + {} auxiliaries",
-                    c.units, c.crew.officers, c.crew.auxiliaries
-                );
-                let _ = writeln!(
-                    out,
-                    "  {:<14} {:>14} {:>6} {:>7}",
-                    "station", "offered (erl)", "units", "load"
-                );
-                for (i, st) in s.stations.iter().enumerate() {
-                    let demand: Vec<usize> = (0..s.demand.len())
-                        .filter(|&d| s.demand[d].station == i)
-                        .collect();
-                    let load = crate::strategy::offered_erlangs(s, st.pos, &demand);
-                    let _ = writeln!(
-                        out,
-                        "  {:<14} {:>14.3} {:>6} {:>6.0}%",
-                        st.id,
-                        load,
-                        c.units,
-                        100.0 * load / f64::from(c.units)
-                    );
-                }
+        let _ = writeln!(out, "  {}", cfg.summary_line(s));
+        let Ok(plan) = cfg.plan(s) else { continue };
+        let mut kinds: Vec<(String, usize)> = Vec::new();
+        for u in &plan.fleet {
+            let k = format!("{:?}", u.kind).to_lowercase();
+            match kinds.iter_mut().find(|(n, _)| *n == k) {
+                Some(e) => e.1 += 1,
+                None => kinds.push((k, 1)),
             }
+        }
+        let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let _ = writeln!(out, "  units: {}", list.join(", "));
+        let _ = writeln!(
+            out,
+            "  {:<40} {:>7} {:>6} {:>12}",
+            "who (rotating through posts)", "people", "posts", "duty h/week"
+        );
+        for p in &plan.roster.pools {
+            if p.posts == 0 {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "  {:<40} {:>7} {:>6} {:>12.1}",
+                p.name,
+                p.people,
+                p.posts,
+                168.0 * f64::from(p.posts) / f64::from(p.people.max(1))
+            );
         }
     }
     out

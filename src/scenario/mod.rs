@@ -16,6 +16,7 @@ use serde::Serialize;
 pub use diag::{Diagnostic, ScenarioError};
 
 use crate::dist::Dist;
+use crate::engine::Crew;
 use crate::map::{Point, Projection, TravelModel};
 use crate::strategy::StrategyConfig;
 
@@ -57,6 +58,14 @@ pub struct Scenario {
     pub demand: Vec<DemandPoint>,
     /// The incident stream.
     pub incidents: IncidentModel,
+    /// Shift pattern.
+    pub roster: RosterSpec,
+    /// Cooperation zones, in file order.
+    pub zones: Vec<Zone>,
+    /// Traffic squads, in file order.
+    pub squads: Vec<Squad>,
+    /// Specialist units, in file order.
+    pub specialists: Vec<Specialist>,
     /// Strategies to run, in file order.
     pub strategies: Vec<StrategyConfig>,
     /// Problems worth a warning that do not stop a run.
@@ -108,6 +117,97 @@ pub struct Kind {
     pub on_scene: Dist,
     /// Follow-up work by the first unit at its base, minutes.
     pub case_handling: Dist,
+    /// A road accident (answered by the traffic squad unless merged).
+    pub traffic: bool,
+    /// Tiered backup called by the first unit on scene.
+    pub escalation: Option<Escalation>,
+}
+
+/// With probability `prob` the first unit on scene calls `units` more.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Escalation {
+    /// Probability, 0..1.
+    pub prob: f64,
+    /// Extra units called.
+    pub units: u32,
+}
+
+/// Shift pattern of everybody on duty.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RosterSpec {
+    /// Shift length, hours (24, 12 or 8).
+    pub shift_hours: u32,
+    /// Night starts at this hour.
+    pub night_start_hour: u32,
+    /// Night ends at this hour.
+    pub night_end_hour: u32,
+}
+
+/// A cooperation zone (警务协作区).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Zone {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Member station indices.
+    pub stations: Vec<usize>,
+    /// Index of the central station (中心所).
+    pub hub: usize,
+}
+
+/// A circular area.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Area {
+    /// Centre.
+    pub centre: Point,
+    /// Radius, km.
+    pub radius_km: f64,
+}
+
+impl Area {
+    /// Whether `p` lies inside (or on the edge).
+    pub fn contains(&self, p: Point) -> bool {
+        self.centre.distance_km(p) <= self.radius_km
+    }
+}
+
+/// A traffic squad (交警中队).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Squad {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Base.
+    pub pos: Point,
+    /// Units on duty at all times.
+    pub units: u32,
+    /// Crew of each unit.
+    pub crew: Crew,
+    /// Officers in the squad.
+    pub officers: u32,
+    /// Auxiliaries in the squad.
+    pub auxiliaries: u32,
+    /// Urban area it keeps after a merge.
+    pub urban: Option<Area>,
+}
+
+/// A specialist unit a station can summon (patrol, traffic, criminal investigation).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Specialist {
+    /// Unique id.
+    pub id: String,
+    /// Base.
+    pub pos: Point,
+    /// Role, e.g. "patrol".
+    pub role: String,
+    /// Crew.
+    pub crew: Crew,
+    /// Officers rotating through it.
+    pub officers: u32,
+    /// Auxiliaries rotating through it.
+    pub auxiliaries: u32,
 }
 
 /// The synthetic incident stream: a non-homogeneous Poisson process.
@@ -196,6 +296,11 @@ impl Scenario {
     /// Start of the statistics window, minutes.
     pub fn warmup_min(&self) -> f64 {
         self.warmup_days * MIN_PER_DAY
+    }
+
+    /// Index of the zone holding station `station`, if any.
+    pub fn zone_of(&self, station: usize) -> Option<usize> {
+        self.zones.iter().position(|z| z.stations.contains(&station))
     }
 
     /// Index of the demand point nearest to `p` (ties: the first).

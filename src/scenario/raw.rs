@@ -29,6 +29,18 @@ pub struct RawScenario {
     pub demand: Vec<RawDemand>,
     /// `[incidents]`: the incident stream.
     pub incidents: RawIncidents,
+    /// `[roster]`: shift pattern of everybody on duty.
+    #[serde(default)]
+    pub roster: RawRoster,
+    /// `[[zones]]`: cooperation zones (警务协作区).
+    #[serde(default)]
+    pub zones: Vec<RawZone>,
+    /// `[[traffic_squads]]`: traffic police units (交警中队).
+    #[serde(default)]
+    pub traffic_squads: Vec<RawSquad>,
+    /// `[[specialist_units]]`: patrol, traffic, criminal-investigation units a station can summon.
+    #[serde(default)]
+    pub specialist_units: Vec<RawSpecialist>,
     /// `[strategies.*]`: the organisation models to compare.
     #[serde(default)]
     pub strategies: RawStrategies,
@@ -202,6 +214,138 @@ pub struct RawKind {
     pub on_scene: RawDist,
     /// Follow-up work at base by the first unit.
     pub case_handling: Option<RawDist>,
+    /// Road accident: answered by the traffic squad unless stations are merged with it.
+    #[serde(default)]
+    pub traffic: bool,
+    /// Tiered backup: with probability `prob` the first unit on scene calls `units` more.
+    pub escalation: Option<RawEscalation>,
+}
+
+/// `escalation = { prob, units }`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEscalation {
+    /// Probability that the first unit on scene calls for backup.
+    pub prob: f64,
+    /// Extra units it calls.
+    pub units: u32,
+}
+
+/// `[roster]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoster {
+    /// Length of a duty shift, hours: 24, 12 or 8.
+    #[serde(default = "default_shift_hours")]
+    pub shift_hours: u32,
+    /// Hour the night starts (for the night-duty share).
+    #[serde(default = "default_night_start")]
+    pub night_start_hour: u32,
+    /// Hour the night ends.
+    #[serde(default = "default_night_end")]
+    pub night_end_hour: u32,
+}
+
+fn default_shift_hours() -> u32 {
+    24
+}
+fn default_night_start() -> u32 {
+    22
+}
+fn default_night_end() -> u32 {
+    6
+}
+
+impl Default for RawRoster {
+    fn default() -> Self {
+        Self {
+            shift_hours: default_shift_hours(),
+            night_start_hour: default_night_start(),
+            night_end_hour: default_night_end(),
+        }
+    }
+}
+
+/// `[[zones]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawZone {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Member station ids (4-5 adjacent stations in the report).
+    pub stations: Vec<String>,
+    /// The central station (中心所) where the zone's groups stand by.
+    pub hub: String,
+}
+
+/// A circle on the map: `{ x_km, y_km, radius_km }` or `{ lat, lon, radius_km }`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArea {
+    /// km east of origin.
+    pub x_km: Option<f64>,
+    /// km north of origin.
+    pub y_km: Option<f64>,
+    /// Latitude, degrees.
+    pub lat: Option<f64>,
+    /// Longitude, degrees.
+    pub lon: Option<f64>,
+    /// Radius, km.
+    pub radius_km: f64,
+}
+
+/// `[[traffic_squads]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSquad {
+    /// Unique id.
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// km east of origin.
+    pub x_km: Option<f64>,
+    /// km north of origin.
+    pub y_km: Option<f64>,
+    /// Latitude, degrees.
+    pub lat: Option<f64>,
+    /// Longitude, degrees.
+    pub lon: Option<f64>,
+    /// Units on duty at all times.
+    pub units: u32,
+    /// Crew of each unit (default 1 officer + 1 auxiliary).
+    pub crew: Option<RawCrew>,
+    /// Officers in the squad (default: 4 per officer post, a 4-shift rotation).
+    pub officers: Option<u32>,
+    /// Auxiliaries in the squad (default: 4 per auxiliary post).
+    pub auxiliaries: Option<u32>,
+    /// The urban area the squad keeps after stations are merged with it.
+    pub urban: Option<RawArea>,
+}
+
+/// `[[specialist_units]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpecialist {
+    /// Unique id.
+    pub id: String,
+    /// km east of origin.
+    pub x_km: Option<f64>,
+    /// km north of origin.
+    pub y_km: Option<f64>,
+    /// Latitude, degrees.
+    pub lat: Option<f64>,
+    /// Longitude, degrees.
+    pub lon: Option<f64>,
+    /// What it is: "patrol", "traffic", "criminal", ...
+    pub role: String,
+    /// Crew (default 1 officer + 1 auxiliary).
+    pub crew: Option<RawCrew>,
+    /// Officers rotating through it (default 4 per officer post).
+    pub officers: Option<u32>,
+    /// Auxiliaries rotating through it (default 4 per auxiliary post).
+    pub auxiliaries: Option<u32>,
 }
 
 fn default_priority() -> u32 {
@@ -242,6 +386,14 @@ pub struct RawDist {
 pub struct RawStrategies {
     /// `[strategies.per_station]`.
     pub per_station: Option<RawPerStation>,
+    /// `[strategies.zone_cooperation]`.
+    pub zone_cooperation: Option<RawZoneCooperation>,
+    /// `[strategies.traffic_merged]`.
+    pub traffic_merged: Option<RawTrafficMerged>,
+    /// `[strategies.efficiency]`.
+    pub efficiency: Option<RawEfficiency>,
+    /// `[strategies.station_whistle]`.
+    pub station_whistle: Option<RawStationWhistle>,
 }
 
 /// A response crew.
@@ -263,4 +415,166 @@ pub struct RawPerStation {
     pub units: u32,
     /// Crew of each unit (default 1 officer + 2 auxiliaries).
     pub crew: Option<RawCrew>,
+    /// Call-in units formed from off-duty people, per station (default 0).
+    #[serde(default)]
+    pub callin_units: u32,
+    /// Minutes for off-duty people to be reached and turn out.
+    #[serde(default = "default_callin_delay")]
+    pub callin_delay_min: f64,
+    /// "multi_unit" (only for force the duty team cannot supply) or "when_busy".
+    #[serde(default = "default_callin_when")]
+    pub callin_when: String,
+    /// Shift length override, hours.
+    pub shift_hours: Option<u32>,
+}
+
+fn default_callin_delay() -> f64 {
+    30.0
+}
+fn default_callin_when() -> String {
+    "multi_unit".into()
+}
+
+/// A standby post: `{ zone, x_km, y_km }` or `{ zone, lat, lon }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPost {
+    /// Zone id whose groups stand by here.
+    pub zone: String,
+    /// km east of origin.
+    pub x_km: Option<f64>,
+    /// km north of origin.
+    pub y_km: Option<f64>,
+    /// Latitude, degrees.
+    pub lat: Option<f64>,
+    /// Longitude, degrees.
+    pub lon: Option<f64>,
+}
+
+/// `[[strategies.zone_cooperation.mobile_standby]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMobileStandby {
+    /// Hours of the day (0..23) when free groups wait at the posts.
+    pub hours: Vec<u32>,
+    /// Posts (hot spots).
+    pub posts: Vec<RawPost>,
+}
+
+/// `[strategies.zone_cooperation]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawZoneCooperation {
+    /// Response groups standing by in each zone.
+    #[serde(default = "default_groups")]
+    pub groups_per_zone: u32,
+    /// Crew of a group (default 1 officer + 4 auxiliaries).
+    pub crew: Option<RawCrew>,
+    /// Officers on desk duty at every station, not responding.
+    #[serde(default = "default_desk")]
+    pub desk_officers_per_station: u32,
+    /// "never" or "when_all_busy".
+    #[serde(default = "default_cross_zone")]
+    pub cross_zone: String,
+    /// Kinds dispatched by saturation (every free group at once).
+    #[serde(default)]
+    pub saturation_kinds: Vec<String>,
+    /// Most groups a saturation dispatch sends (default: groups_per_zone).
+    pub saturation_max_groups: Option<u32>,
+    /// Standby on the move at peak hours.
+    #[serde(default)]
+    pub mobile_standby: Vec<RawMobileStandby>,
+    /// Units at each station outside every zone (they answer their own jurisdiction).
+    #[serde(default = "default_outside_units")]
+    pub outside_units_per_station: u32,
+    /// Shift length override, hours.
+    pub shift_hours: Option<u32>,
+}
+
+fn default_groups() -> u32 {
+    3
+}
+fn default_desk() -> u32 {
+    1
+}
+fn default_cross_zone() -> String {
+    "never".into()
+}
+fn default_outside_units() -> u32 {
+    1
+}
+
+/// `[strategies.traffic_merged]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrafficMerged {
+    /// "per_station" or "zone_cooperation": the model it is built on.
+    #[serde(default = "default_merged_base")]
+    pub base: String,
+    /// Units the merge adds at every station, staffed by former squad people.
+    #[serde(default)]
+    pub extra_units_per_station: u32,
+    /// Multiplies the traffic-incident rate (an input for prevention effects).
+    #[serde(default = "one")]
+    pub accident_rate_factor: f64,
+}
+
+fn default_merged_base() -> String {
+    "per_station".into()
+}
+fn one() -> f64 {
+    1.0
+}
+
+/// `[strategies.efficiency]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEfficiency {
+    /// Pooled response units for the whole area.
+    pub units: u32,
+    /// Crew of each unit (default 1 officer + 2 auxiliaries).
+    pub crew: Option<RawCrew>,
+    /// Standby posts (station ids; default all stations).
+    pub posts: Option<Vec<String>>,
+    /// Overrides `[dispatch] call_processing_min`.
+    pub call_processing_min: Option<f64>,
+    /// Overrides `[dispatch] handoff_min`.
+    pub handoff_min: Option<f64>,
+    /// Multiplies case-handling times (up-front legal review).
+    #[serde(default = "one")]
+    pub case_handling_factor: f64,
+    /// Multi-unit kinds get a primary and the nearest secondary at once.
+    #[serde(default = "yes")]
+    pub secondary: bool,
+    /// Officers on desk duty at every station, not responding.
+    #[serde(default)]
+    pub desk_officers_per_station: u32,
+    /// Shift length override, hours.
+    pub shift_hours: Option<u32>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[strategies.station_whistle]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStationWhistle {
+    /// Units on duty at each station.
+    #[serde(default = "default_units")]
+    pub units: u32,
+    /// Crew of each station unit (default 1 officer + 2 auxiliaries).
+    pub crew: Option<RawCrew>,
+    /// A call waiting longer than this summons a specialist unit, minutes.
+    #[serde(default = "default_whistle")]
+    pub whistle_after_min: f64,
+    /// Roles that answer the whistle (default: every role).
+    pub roles: Option<Vec<String>>,
+    /// Shift length override, hours.
+    pub shift_hours: Option<u32>,
+}
+
+fn default_whistle() -> f64 {
+    20.0
 }

@@ -2,10 +2,13 @@
 
 use super::diag::{Collector, ScenarioError};
 use super::raw::{RawDist, RawScenario};
-use super::{DemandPoint, IncidentModel, Kind, Scenario, Station, nearest};
+use super::{
+    Area, DemandPoint, Escalation, IncidentModel, Kind, RosterSpec, Scenario, Specialist, Squad,
+    Station, Zone, nearest,
+};
 use crate::dist::{Dist, DistSpec};
 use crate::map::{Point, Projection, TravelModel};
-use crate::strategy::{self, StrategyConfig};
+use crate::strategy;
 
 /// Shares must sum to 1 within this.
 const SHARE_TOLERANCE: f64 = 1e-6;
@@ -161,41 +164,21 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
     }
 
     let incidents = incidents(&raw, c);
+    let roster = roster(&raw, c);
+    let zones = zones(&raw, &stations, c);
+    let squads = squads(&raw, projection, c);
+    let specialists = specialists(&raw, projection, c);
 
-    let mut strategies: Vec<StrategyConfig> = Vec::new();
-    strategy::from_raw(&raw.strategies, &stations, c, &mut strategies);
     if !strategy::any_section(&raw.strategies) {
         c.error(
             "strategies",
             "the scenario names no strategy: add e.g. [strategies.per_station]",
         );
     }
-    let baseline = match &m.baseline {
-        Some(b) => {
-            if !strategies.iter().any(|s| s.name() == b) {
-                let names: Vec<_> = strategies.iter().map(|s| s.name()).collect();
-                c.error(
-                    "scenario.baseline",
-                    format!(
-                        "{b:?} is not a strategy of this scenario (it has: {})",
-                        names.join(", ")
-                    ),
-                );
-            }
-            b.clone()
-        }
-        None => strategies
-            .iter()
-            .find(|s| s.name() == "per_station")
-            .or(strategies.first())
-            .map(|s| s.name().to_string())
-            .unwrap_or_default(),
-    };
-
     if !c.errors.is_empty() {
         return None;
     }
-    let scenario = Scenario {
+    let mut scenario = Scenario {
         file: file.to_string(),
         name: m.name.clone(),
         description: m.description.trim().to_string(),
@@ -204,7 +187,7 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         replications: m.replications,
         seed: m.seed,
         target_min: m.target_min,
-        baseline,
+        baseline: String::new(),
         projection,
         travel: TravelModel::Euclidean {
             speed_kmh: t.speed_kmh,
@@ -216,15 +199,246 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         stations,
         demand,
         incidents: incidents?,
-        strategies,
+        roster,
+        zones,
+        squads,
+        specialists,
+        strategies: Vec::new(),
         warnings: Vec::new(),
     };
+    scenario.strategies = strategy::from_raw(&raw.strategies, &scenario, c);
+    if !c.errors.is_empty() {
+        return None;
+    }
+    scenario.baseline = match &m.baseline {
+        Some(b) => {
+            if !scenario.strategies.iter().any(|s| s.name() == b) {
+                let names: Vec<_> = scenario.strategies.iter().map(|s| s.name()).collect();
+                c.error(
+                    "scenario.baseline",
+                    format!(
+                        "{b:?} is not a strategy of this scenario (it has: {})",
+                        names.join(", ")
+                    ),
+                );
+            }
+            b.clone()
+        }
+        None => scenario
+            .strategies
+            .iter()
+            .find(|s| s.name() == "per_station")
+            .or(scenario.strategies.first())
+            .map(|s| s.name().to_string())
+            .unwrap_or_default(),
+    };
     for s in &scenario.strategies {
+        let key = format!("strategies.{}", s.name());
+        // Every kind must be servable: otherwise a call waits forever.
+        for (k, kind) in scenario.incidents.kinds.iter().enumerate() {
+            let need = kind.units + kind.escalation.map_or(0, |e| e.units);
+            let most = s.max_units_for(&scenario, k);
+            if need > most {
+                c.error(
+                    format!("incidents.kinds[{k}].units"),
+                    format!(
+                        "kind {:?} needs up to {need} unit(s) at one incident, but {} can send at most {most}: such calls would wait forever (add units, call-in units or specialist units)",
+                        kind.name,
+                        s.name()
+                    ),
+                );
+            }
+        }
+        match s.roster(&scenario) {
+            Ok(r) => {
+                let heavy: Vec<String> = r
+                    .heavy_pools(60.0)
+                    .into_iter()
+                    .map(|(who, h)| format!("{who} {h:.0} h"))
+                    .collect();
+                if !heavy.is_empty() {
+                    c.warn(
+                        &key,
+                        format!(
+                            "people on duty more than 60 h a week on average: {}",
+                            heavy.join(", ")
+                        ),
+                    );
+                }
+            }
+            Err(short) => {
+                for e in short {
+                    c.error(&e.key, format!("{} (strategy {})", e.message, s.name()));
+                }
+            }
+        }
         for (key, message) in s.capacity_warnings(&scenario) {
             c.warn(key, message);
         }
     }
+    if !c.errors.is_empty() {
+        return None;
+    }
     Some(scenario)
+}
+
+fn roster(raw: &RawScenario, c: &mut Collector) -> RosterSpec {
+    let r = &raw.roster;
+    if ![24, 12, 8].contains(&r.shift_hours) {
+        c.error(
+            "roster.shift_hours",
+            format!("must be 24, 12 or 8, found {}", r.shift_hours),
+        );
+    }
+    for (key, h) in [
+        ("roster.night_start_hour", r.night_start_hour),
+        ("roster.night_end_hour", r.night_end_hour),
+    ] {
+        if h > 23 {
+            c.error(key, format!("must be an hour 0..23, found {h}"));
+        }
+    }
+    RosterSpec {
+        shift_hours: r.shift_hours,
+        night_start_hour: r.night_start_hour,
+        night_end_hour: r.night_end_hour,
+    }
+}
+
+fn zones(raw: &RawScenario, stations: &[Station], c: &mut Collector) -> Vec<Zone> {
+    let index = |id: &str| stations.iter().position(|s| s.id == id);
+    let mut out: Vec<Zone> = Vec::new();
+    for (i, z) in raw.zones.iter().enumerate() {
+        let key = format!("zones[{i}]");
+        if raw.zones[..i].iter().any(|o| o.id == z.id) {
+            c.error(format!("{key}.id"), format!("duplicate zone id {:?}", z.id));
+        }
+        if z.stations.is_empty() {
+            c.error(format!("{key}.stations"), "a zone needs at least one station");
+        }
+        let mut members = Vec::new();
+        for (j, id) in z.stations.iter().enumerate() {
+            match index(id) {
+                Some(s) if members.contains(&s) => c.error(
+                    format!("{key}.stations[{j}]"),
+                    format!("station {id:?} is listed twice"),
+                ),
+                Some(s) => {
+                    if let Some(other) = out.iter().find(|o| o.stations.contains(&s)) {
+                        c.error(
+                            format!("{key}.stations[{j}]"),
+                            format!(
+                                "station {id:?} is already in zone {:?}: a station belongs to at most one zone",
+                                other.id
+                            ),
+                        );
+                    }
+                    members.push(s);
+                }
+                None => c.error(
+                    format!("{key}.stations[{j}]"),
+                    format!("unknown station {id:?} (known: {})", ids(stations)),
+                ),
+            }
+        }
+        let hub = match index(&z.hub) {
+            Some(h) if members.contains(&h) => h,
+            Some(_) => {
+                c.error(
+                    format!("{key}.hub"),
+                    format!("hub {:?} is not one of the zone's stations", z.hub),
+                );
+                0
+            }
+            None => {
+                c.error(
+                    format!("{key}.hub"),
+                    format!("unknown station {:?} (known: {})", z.hub, ids(stations)),
+                );
+                0
+            }
+        };
+        out.push(Zone {
+            id: z.id.clone(),
+            name: z.name.clone().unwrap_or_else(|| z.id.clone()),
+            stations: members,
+            hub,
+        });
+    }
+    out
+}
+
+/// People rotating through `posts` posts, defaulting to a 4-shift rotation.
+fn people(given: Option<u32>, posts: u32) -> u32 {
+    given.unwrap_or(4 * posts)
+}
+
+fn squads(raw: &RawScenario, projection: Option<Projection>, c: &mut Collector) -> Vec<Squad> {
+    let mut out = Vec::new();
+    for (i, q) in raw.traffic_squads.iter().enumerate() {
+        let key = format!("traffic_squads[{i}]");
+        if raw.traffic_squads[..i].iter().any(|o| o.id == q.id) {
+            c.error(format!("{key}.id"), format!("duplicate squad id {:?}", q.id));
+        }
+        let pos = point(c, &key, q.x_km, q.y_km, q.lat, q.lon, projection).unwrap_or_default();
+        if q.units == 0 {
+            c.error(format!("{key}.units"), "a squad needs at least 1 unit, found 0");
+        }
+        let crew = strategy::crew(q.crew, SQUAD_CREW, &format!("{key}.crew"), c);
+        let urban = q.urban.map(|a| {
+            let k = format!("{key}.urban");
+            check_num(c, &format!("{k}.radius_km"), a.radius_km, 0.0, false);
+            Area {
+                centre: point(c, &k, a.x_km, a.y_km, a.lat, a.lon, projection).unwrap_or_default(),
+                radius_km: a.radius_km,
+            }
+        });
+        out.push(Squad {
+            id: q.id.clone(),
+            name: q.name.clone().unwrap_or_else(|| q.id.clone()),
+            pos,
+            units: q.units,
+            crew,
+            officers: people(q.officers, q.units * crew.officers),
+            auxiliaries: people(q.auxiliaries, q.units * crew.auxiliaries),
+            urban,
+        });
+    }
+    out
+}
+
+/// Default crew of squad and specialist units: 1 officer + 1 auxiliary (assumption).
+const SQUAD_CREW: crate::engine::Crew = crate::engine::Crew {
+    officers: 1,
+    auxiliaries: 1,
+};
+
+fn specialists(
+    raw: &RawScenario,
+    projection: Option<Projection>,
+    c: &mut Collector,
+) -> Vec<Specialist> {
+    let mut out = Vec::new();
+    for (i, u) in raw.specialist_units.iter().enumerate() {
+        let key = format!("specialist_units[{i}]");
+        if raw.specialist_units[..i].iter().any(|o| o.id == u.id) {
+            c.error(format!("{key}.id"), format!("duplicate unit id {:?}", u.id));
+        }
+        if u.role.trim().is_empty() {
+            c.error(format!("{key}.role"), "must name a role, e.g. \"patrol\"");
+        }
+        let pos = point(c, &key, u.x_km, u.y_km, u.lat, u.lon, projection).unwrap_or_default();
+        let crew = strategy::crew(u.crew, SQUAD_CREW, &format!("{key}.crew"), c);
+        out.push(Specialist {
+            id: u.id.clone(),
+            pos,
+            role: u.role.clone(),
+            crew,
+            officers: people(u.officers, crew.officers),
+            auxiliaries: people(u.auxiliaries, crew.auxiliaries),
+        });
+    }
+    out
 }
 
 fn ids(stations: &[Station]) -> String {
@@ -378,6 +592,22 @@ fn incidents(raw: &RawScenario, c: &mut Collector) -> Option<IncidentModel> {
         }
         let on_scene = dist(c, &format!("{key}.on_scene"), Some(&k.on_scene));
         let case = dist(c, &format!("{key}.case_handling"), k.case_handling.as_ref());
+        let escalation = k.escalation.map(|e| {
+            let ek = format!("{key}.escalation");
+            if !(e.prob.is_finite() && (0.0..=1.0).contains(&e.prob)) {
+                c.error(
+                    format!("{ek}.prob"),
+                    format!("must be a probability in 0..1, found {}", e.prob),
+                );
+            }
+            if e.units == 0 {
+                c.error(format!("{ek}.units"), "must be at least 1, found 0");
+            }
+            Escalation {
+                prob: e.prob,
+                units: e.units,
+            }
+        });
         if let (Some(on_scene), Some(case_handling)) = (on_scene, case) {
             kinds.push(Kind {
                 name: k.name.clone(),
@@ -386,6 +616,8 @@ fn incidents(raw: &RawScenario, c: &mut Collector) -> Option<IncidentModel> {
                 units: k.units,
                 on_scene,
                 case_handling,
+                traffic: k.traffic,
+                escalation,
             });
         } else {
             ok = false;

@@ -3,22 +3,35 @@
 //! Each model is a [`Strategy`]: a few hooks the engine calls when an incident
 //! needs units or a unit becomes free. The engine owns time, travel and the
 //! units' states; a strategy owns its queues and rules. The set of models a
-//! scenario can name is the tagged enum [`StrategyConfig`].
+//! scenario can name is the tagged enum [`StrategyConfig`]; each model's
+//! file holds its configuration, its staffing plan and its dispatch rules.
+//!
+//! Shared building blocks live in [`parts`]: station response with call-in,
+//! the traffic squad, and the priority wait queue.
 
+mod efficiency;
+pub mod parts;
 mod per_station;
-
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+mod traffic_merged;
+mod whistle;
+mod zone;
 
 use serde::Serialize;
 
+pub use efficiency::{Efficiency, EfficiencyConfig};
+pub use parts::{CallInWhen, WaitQueue};
 pub use per_station::{PerStation, PerStationConfig};
+pub use traffic_merged::{MergedBase, TrafficMergedConfig};
+pub use whistle::{StationWhistle, StationWhistleConfig};
+pub use zone::{CrossZone, MobileStandby, ZoneCooperation, ZoneCooperationConfig};
 
 use crate::engine::{Crew, IncidentId, RunOutput, Sim, UnitId, UnitSpec};
 use crate::incidents::Incident;
 use crate::map::Point;
+use crate::roster::{Roster, Shortage};
+use crate::scenario::diag::Collector;
 use crate::scenario::raw::{RawCrew, RawStrategies};
-use crate::scenario::{MIN_PER_DAY, Scenario, Station};
+use crate::scenario::{MIN_PER_DAY, Scenario};
 
 /// The rules of one organisation model.
 ///
@@ -28,8 +41,9 @@ pub trait Strategy {
     /// Called once before the first event.
     fn start(&mut self, _sim: &mut Sim<'_>) {}
 
-    /// `incident` is ready and needs [`crate::engine::Live::missing`] more
-    /// units: assign what the rules allow now and queue the rest.
+    /// `incident` needs [`crate::engine::Live::missing`] more units (it has
+    /// just become ready, or its first unit called for backup): assign what
+    /// the rules allow now and queue the rest.
     fn on_incident(&mut self, sim: &mut Sim<'_>, incident: IncidentId);
 
     /// `unit` has become free at its base: give it waiting work, if any.
@@ -39,12 +53,29 @@ pub trait Strategy {
     fn on_timer(&mut self, _sim: &mut Sim<'_>, _token: u32) {}
 }
 
+/// The units a strategy fields and who staffs them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Units, indexed by [`UnitId`].
+    pub fleet: Vec<UnitSpec>,
+    /// Who is on duty in them (and at desks).
+    pub roster: Roster,
+}
+
 /// The organisation models a scenario can ask for.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum StrategyConfig {
     /// Each station answers its own jurisdiction (the baseline).
     PerStation(PerStationConfig),
+    /// Cooperation zones with response groups at a central station.
+    ZoneCooperation(ZoneCooperationConfig),
+    /// Stations merged with the traffic squad.
+    TrafficMerged(TrafficMergedConfig),
+    /// Efficiency policing: pooled units, integrated dispatch.
+    Efficiency(EfficiencyConfig),
+    /// Stations summon specialist units ("the station blows the whistle").
+    StationWhistle(StationWhistleConfig),
 }
 
 impl StrategyConfig {
@@ -52,13 +83,142 @@ impl StrategyConfig {
     pub fn name(&self) -> &str {
         match self {
             StrategyConfig::PerStation(_) => "per_station",
+            StrategyConfig::ZoneCooperation(_) => "zone_cooperation",
+            StrategyConfig::TrafficMerged(_) => "traffic_merged",
+            StrategyConfig::Efficiency(_) => "efficiency",
+            StrategyConfig::StationWhistle(_) => "station_whistle",
         }
     }
 
-    /// The units this strategy fields.
-    pub fn fleet(&self, s: &Scenario) -> Vec<UnitSpec> {
+    /// The units this strategy fields and its roster, or who is short of people.
+    pub fn plan(&self, s: &Scenario) -> Result<Plan, Vec<Shortage>> {
         match self {
-            StrategyConfig::PerStation(c) => c.fleet(s),
+            StrategyConfig::PerStation(c) => c.plan(s, None),
+            StrategyConfig::ZoneCooperation(c) => c.plan(s, None),
+            StrategyConfig::TrafficMerged(c) => c.plan(s),
+            StrategyConfig::Efficiency(c) => c.plan(s),
+            StrategyConfig::StationWhistle(c) => c.plan(s),
+        }
+    }
+
+    /// One line saying what the strategy fields.
+    pub fn summary_line(&self, s: &Scenario) -> String {
+        let crew = |c: &Crew| format!("{} officer(s) + {} auxiliaries", c.officers, c.auxiliaries);
+        let squads = if s.squads.is_empty() {
+            String::new()
+        } else {
+            "; road accidents to the traffic squad".to_string()
+        };
+        match self {
+            StrategyConfig::PerStation(c) => format!(
+                "{} unit(s) per station of {}; {} call-in unit(s) per station after {} min ({:?}){squads}",
+                c.units,
+                crew(&c.crew),
+                c.callin_units,
+                c.callin_delay_min,
+                c.callin_when
+            ),
+            StrategyConfig::ZoneCooperation(c) => format!(
+                "{} zone(s), {} group(s) of {} per zone at the hub; {} desk officer(s) per station; cross-zone {:?}; {} saturation kind(s) up to {} groups; {} standby period(s){squads}",
+                s.zones.len(),
+                c.groups_per_zone,
+                crew(&c.crew),
+                c.desk_officers_per_station,
+                c.cross_zone,
+                c.saturation_kinds.len(),
+                c.saturation_max_groups,
+                c.mobile_standby.len()
+            ),
+            StrategyConfig::TrafficMerged(c) => format!(
+                "built on {}; {} extra unit(s) per station from the squad; accident rate x{}; the squad keeps its urban area",
+                match c.base {
+                    MergedBase::PerStation(_) => "per_station",
+                    MergedBase::ZoneCooperation(_) => "zone_cooperation",
+                },
+                c.extra_units_per_station,
+                c.accident_rate_factor
+            ),
+            StrategyConfig::Efficiency(c) => format!(
+                "{} pooled unit(s) of {} at {} post(s); call processing {} + hand-off {} min; case handling x{}; secondary {}{squads}",
+                c.units,
+                crew(&c.crew),
+                c.posts.len(),
+                c.call_processing_min,
+                c.handoff_min,
+                c.case_handling_factor,
+                c.secondary
+            ),
+            StrategyConfig::StationWhistle(c) => format!(
+                "{} unit(s) per station of {}; {} specialist unit(s) answer after {} min or when a station is short{squads}",
+                c.units,
+                crew(&c.crew),
+                c.answering.len(),
+                c.whistle_after_min
+            ),
+        }
+    }
+
+    /// The roster alone.
+    pub fn roster(&self, s: &Scenario) -> Result<Roster, Vec<Shortage>> {
+        self.plan(s).map(|p| p.roster)
+    }
+
+    /// The fleet alone (panics if the scenario was not validated).
+    pub fn fleet(&self, s: &Scenario) -> Vec<UnitSpec> {
+        self.plan(s).expect("validated scenario").fleet
+    }
+
+    /// Call processing plus hand-off before a call can be dispatched, minutes.
+    pub fn ready_delay_min(&self, s: &Scenario) -> f64 {
+        match self {
+            StrategyConfig::Efficiency(c) => c.call_processing_min + c.handoff_min,
+            _ => s.call_processing_min + s.handoff_min,
+        }
+    }
+
+    /// Multiplier on case-handling times.
+    pub fn case_factor(&self) -> f64 {
+        match self {
+            StrategyConfig::Efficiency(c) => c.case_handling_factor,
+            _ => 1.0,
+        }
+    }
+
+    /// Whether the strategy sees `incident` at all (prevention can remove
+    /// traffic incidents). Decided by the incident's own draw, so every
+    /// strategy still sees the same stream.
+    pub fn keeps(&self, s: &Scenario, incident: &Incident) -> bool {
+        match self {
+            StrategyConfig::TrafficMerged(c) => {
+                !s.incidents.kinds[incident.kind as usize].traffic
+                    || incident.keep_u < c.accident_rate_factor
+            }
+            _ => true,
+        }
+    }
+
+    /// Most units the strategy can ever have at one incident of `kind`.
+    pub fn max_units_for(&self, s: &Scenario, kind: usize) -> u32 {
+        let k = &s.incidents.kinds[kind];
+        let Ok(plan) = self.plan(s) else {
+            return u32::MAX;
+        };
+        // Traffic incidents routed to squads can get every squad unit.
+        let squads = plan
+            .fleet
+            .iter()
+            .filter(|u| u.kind == crate::engine::UnitKind::Squad)
+            .count() as u32;
+        let to_squad = k.traffic && !s.squads.is_empty() && !matches!(self, StrategyConfig::TrafficMerged(_));
+        if to_squad {
+            return squads;
+        }
+        match self {
+            StrategyConfig::PerStation(c) => c.max_units(s, &plan),
+            StrategyConfig::ZoneCooperation(c) => c.max_units(s, &plan),
+            StrategyConfig::TrafficMerged(c) => c.max_units(s, &plan, kind),
+            StrategyConfig::Efficiency(c) => c.units,
+            StrategyConfig::StationWhistle(c) => c.max_units(s, &plan),
         }
     }
 
@@ -67,12 +227,36 @@ impl StrategyConfig {
     pub fn run(
         &self,
         sim: Sim<'_>,
-        fleet: &[UnitSpec],
+        plan: &Plan,
         source: impl Iterator<Item = Incident>,
     ) -> RunOutput {
+        let s = sim.scenario();
+        let source = source.filter(|i| self.keeps(s, i));
         match self {
-            StrategyConfig::PerStation(_) => {
-                let mut st = PerStation::new(sim.scenario(), fleet);
+            StrategyConfig::PerStation(c) => {
+                let mut st = PerStation::new(s, c, &plan.fleet, false);
+                sim.run(&mut st, source)
+            }
+            StrategyConfig::ZoneCooperation(c) => {
+                let mut st = ZoneCooperation::new(s, c, &plan.fleet, false);
+                sim.run(&mut st, source)
+            }
+            StrategyConfig::TrafficMerged(c) => match &c.base {
+                MergedBase::PerStation(b) => {
+                    let mut st = PerStation::new(s, b, &plan.fleet, true);
+                    sim.run(&mut st, source)
+                }
+                MergedBase::ZoneCooperation(b) => {
+                    let mut st = ZoneCooperation::new(s, b, &plan.fleet, true);
+                    sim.run(&mut st, source)
+                }
+            },
+            StrategyConfig::Efficiency(c) => {
+                let mut st = Efficiency::new(s, c, &plan.fleet);
+                sim.run(&mut st, source)
+            }
+            StrategyConfig::StationWhistle(c) => {
+                let mut st = StationWhistle::new(s, c, &plan.fleet);
                 sim.run(&mut st, source)
             }
         }
@@ -80,38 +264,113 @@ impl StrategyConfig {
 
     /// `(key, message)` warnings for loads the strategy can never serve.
     pub(crate) fn capacity_warnings(&self, s: &Scenario) -> Vec<(String, String)> {
-        match self {
-            StrategyConfig::PerStation(c) => c.capacity_warnings(s),
+        let Ok(plan) = self.plan(s) else {
+            return Vec::new();
+        };
+        let key = format!("strategies.{}", self.name());
+        let mut out = Vec::new();
+        // Group demand by the units that answer it: each station's own units
+        // for per-station models, the whole pool otherwise.
+        let on_duty: Vec<&UnitSpec> = plan.fleet.iter().filter(|u| u.on_duty()).collect();
+        let per_station = matches!(
+            self,
+            StrategyConfig::PerStation(_) | StrategyConfig::StationWhistle(_)
+        ) || matches!(self, StrategyConfig::TrafficMerged(c) if matches!(c.base, MergedBase::PerStation(_)));
+        if per_station {
+            for (i, st) in s.stations.iter().enumerate() {
+                let units = on_duty
+                    .iter()
+                    .filter(|u| u.station == i && u.kind == crate::engine::UnitKind::Station)
+                    .count();
+                let demand: Vec<usize> = (0..s.demand.len())
+                    .filter(|&d| s.demand[d].station == i)
+                    .collect();
+                let load = offered_erlangs(s, st.pos, &demand);
+                if units > 0 && load >= units as f64 {
+                    out.push((
+                        format!("{key}.units"),
+                        format!(
+                            "station {:?} can never keep up: offered load {load:.2} erlangs (busy unit-hours per hour) vs {units} unit(s); its queue will grow without bound",
+                            st.id
+                        ),
+                    ));
+                }
+            }
+        } else {
+            let units = on_duty.len();
+            let all: Vec<usize> = (0..s.demand.len()).collect();
+            // Work from the centre of the posts: a rough but honest yardstick.
+            let n = units.max(1) as f64;
+            let centre = Point::new(
+                on_duty.iter().map(|u| u.base.x_km).sum::<f64>() / n,
+                on_duty.iter().map(|u| u.base.y_km).sum::<f64>() / n,
+            );
+            let load = offered_erlangs(s, centre, &all);
+            if load >= units as f64 {
+                out.push((
+                    key,
+                    format!(
+                        "the area can never keep up: offered load about {load:.2} erlangs vs {units} unit(s) on duty"
+                    ),
+                ));
+            }
         }
+        out
     }
 }
 
 /// Reads every `[strategies.*]` section, reporting errors to `c`.
-pub(crate) fn from_raw(
-    raw: &RawStrategies,
-    stations: &[Station],
-    c: &mut crate::scenario::diag::Collector,
-    out: &mut Vec<StrategyConfig>,
-) {
+pub(crate) fn from_raw(raw: &RawStrategies, s: &Scenario, c: &mut Collector) -> Vec<StrategyConfig> {
+    let mut out = Vec::new();
     if let Some(p) = &raw.per_station {
-        if let Some(cfg) = PerStationConfig::from_raw(p, stations, c) {
+        if let Some(cfg) = PerStationConfig::from_raw(p, "strategies.per_station", c) {
             out.push(StrategyConfig::PerStation(cfg));
         }
     }
+    if let Some(z) = &raw.zone_cooperation {
+        if let Some(cfg) = ZoneCooperationConfig::from_raw(z, s, "strategies.zone_cooperation", c) {
+            out.push(StrategyConfig::ZoneCooperation(cfg));
+        }
+    }
+    if let Some(t) = &raw.traffic_merged {
+        if let Some(cfg) = TrafficMergedConfig::from_raw(t, raw, s, c) {
+            out.push(StrategyConfig::TrafficMerged(cfg));
+        }
+    }
+    if let Some(e) = &raw.efficiency {
+        if let Some(cfg) = EfficiencyConfig::from_raw(e, s, c) {
+            out.push(StrategyConfig::Efficiency(cfg));
+        }
+    }
+    if let Some(w) = &raw.station_whistle {
+        if let Some(cfg) = StationWhistleConfig::from_raw(w, s, c) {
+            out.push(StrategyConfig::StationWhistle(cfg));
+        }
+    }
+    out
 }
 
 /// Whether the file has at least one strategy section.
 pub(crate) fn any_section(raw: &RawStrategies) -> bool {
     raw.per_station.is_some()
+        || raw.zone_cooperation.is_some()
+        || raw.traffic_merged.is_some()
+        || raw.efficiency.is_some()
+        || raw.station_whistle.is_some()
+}
+
+/// Checks a shift-length override.
+pub(crate) fn shift_override(raw: Option<u32>, key: &str, c: &mut Collector) -> Option<u32> {
+    if let Some(h) = raw {
+        if ![24, 12, 8].contains(&h) {
+            c.error(format!("{key}.shift_hours"), format!("must be 24, 12 or 8, found {h}"));
+        }
+    }
+    raw
 }
 
 /// A crew from the file, or `default`; every unit needs an officer to lead it.
-pub(crate) fn crew(
-    raw: Option<RawCrew>,
-    default: Crew,
-    key: &str,
-    c: &mut crate::scenario::diag::Collector,
-) -> Crew {
+pub(crate) fn crew(raw: Option<RawCrew>, default: Crew, key: &str, c: &mut Collector) -> Crew {
     let crew = raw.map_or(default, |r| Crew {
         officers: r.officers,
         auxiliaries: r.auxiliaries,
@@ -147,12 +406,15 @@ pub fn work_per_call_min(s: &Scenario, base: Point, demand: &[usize]) -> f64 {
         .kinds
         .iter()
         .map(|k| {
-            k.share * (f64::from(k.units) * (travel + k.on_scene.mean()) + k.case_handling.mean())
+            let units = f64::from(k.units)
+                + k.escalation
+                    .map_or(0.0, |e| e.prob * f64::from(e.units));
+            k.share * (units * (travel + k.on_scene.mean()) + k.case_handling.mean())
         })
         .sum()
 }
 
-/// Offered load (Erlangs) of the calls at `demand` on units at `base`.
+/// Offered load (erlangs) of the calls at `demand` on units at `base`.
 pub fn offered_erlangs(s: &Scenario, base: Point, demand: &[usize]) -> f64 {
     let total_w: f64 = s.demand.iter().map(|d| d.weight).sum();
     let w: f64 = demand.iter().map(|&d| s.demand[d].weight).sum();
@@ -160,92 +422,17 @@ pub fn offered_erlangs(s: &Scenario, base: Point, demand: &[usize]) -> f64 {
     calls_per_min * work_per_call_min(s, base, demand)
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Waiting {
-    priority: u32,
-    ready_min: f64,
-    seq: u64,
-    incident: IncidentId,
-}
-
-impl PartialEq for Waiting {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Waiting {}
-impl PartialOrd for Waiting {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Waiting {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed for the max-heap: most urgent, then oldest, then first queued.
-        other
-            .priority
-            .cmp(&self.priority)
-            .then_with(|| other.ready_min.total_cmp(&self.ready_min))
-            .then_with(|| other.seq.cmp(&self.seq))
-    }
-}
-
-/// Calls waiting for units: highest priority first, then oldest.
-#[derive(Debug, Clone, Default)]
-pub struct WaitQueue {
-    heap: BinaryHeap<Waiting>,
-    seq: u64,
-}
-
-impl WaitQueue {
-    /// Queues `incident` (no-op if some queue already holds it).
-    pub fn push(&mut self, sim: &mut Sim<'_>, incident: IncidentId) {
-        let live = sim.incident(incident);
-        if live.queued {
-            return;
+/// The free unit among `units` that reaches `incident` first (ties: the
+/// first listed).
+pub fn nearest_free(sim: &Sim<'_>, units: &[UnitId], incident: IncidentId) -> Option<UnitId> {
+    let mut best: Option<(UnitId, f64)> = None;
+    for &u in units {
+        if sim.is_free(u) {
+            let t = sim.response_min(u, incident);
+            if best.is_none_or(|(_, b)| t < b) {
+                best = Some((u, t));
+            }
         }
-        self.heap.push(Waiting {
-            priority: live.priority,
-            ready_min: live.ready_min,
-            seq: self.seq,
-            incident,
-        });
-        self.seq += 1;
-        sim.set_queued(incident, true);
     }
-
-    /// The call to serve next, without removing it.
-    pub fn peek(&self) -> Option<IncidentId> {
-        self.heap.peek().map(|w| w.incident)
-    }
-
-    /// Removes the head.
-    pub fn pop(&mut self, sim: &mut Sim<'_>) -> Option<IncidentId> {
-        let w = self.heap.pop()?;
-        sim.set_queued(w.incident, false);
-        Some(w.incident)
-    }
-
-    /// Assigns `unit` to the head call and drops the call from the queue once
-    /// it has every unit it needs. Returns whether the unit was used.
-    pub fn serve_head(&mut self, sim: &mut Sim<'_>, unit: UnitId) -> bool {
-        let Some(head) = self.peek() else {
-            return false;
-        };
-        sim.assign(unit, head);
-        if sim.incident(head).missing() == 0 {
-            self.pop(sim);
-        }
-        true
-    }
-
-    /// Number of waiting calls.
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    /// Whether no call waits.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
+    best.map(|(u, _)| u)
 }

@@ -1,17 +1,26 @@
 //! Per-station response (the baseline before the 2017 reform).
 //!
-//! Each station's on-duty units answer only calls in its own jurisdiction. A
-//! call that finds them all busy waits for one of them; it is never lent to a
-//! neighbour. Free units wait at the station; among free units the
-//! lowest-numbered goes.
+//! Each station's on-duty units answer only calls in its own jurisdiction
+//! (the report: 3-4 officers per station rotating on 110 duty). A call that
+//! finds them all busy waits for one of them; it is never lent to a
+//! neighbour. Off-duty people can be called in, after a delay, for force the
+//! duty team cannot supply (`callin_when = "multi_unit"`) or also whenever a
+//! call would wait (`"when_busy"`). Road accidents go to the traffic squad
+//! when the scenario has one.
 
 use serde::Serialize;
 
-use super::{Strategy, WaitQueue, crew, offered_erlangs};
-use crate::engine::{Crew, IncidentId, Sim, UnitId, UnitSpec};
+use super::parts::{
+    CallInWhen, Squads, Stations, add_squad_units, add_unit, nearest_squad, squad_pools,
+    station_pools,
+};
+use super::{Plan, Strategy, crew, shift_override};
+use crate::engine::{Crew, IncidentId, Sim, UnitId, UnitKind, UnitSpec};
+use crate::roster::RosterBuilder;
+use crate::roster::Shortage;
+use crate::scenario::Scenario;
 use crate::scenario::diag::Collector;
 use crate::scenario::raw::RawPerStation;
-use crate::scenario::{Scenario, Station};
 
 /// `[strategies.per_station]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -20,6 +29,14 @@ pub struct PerStationConfig {
     pub units: u32,
     /// Crew of each unit.
     pub crew: Crew,
+    /// Call-in units per station formed from off-duty people.
+    pub callin_units: u32,
+    /// Minutes until called-in people can turn out.
+    pub callin_delay_min: f64,
+    /// When people are called in.
+    pub callin_when: CallInWhen,
+    /// Shift length override, hours.
+    pub shift_hours: Option<u32>,
 }
 
 /// Default crew of a station unit: 1 officer + 2 auxiliaries (assumption).
@@ -29,12 +46,7 @@ pub const DEFAULT_CREW: Crew = Crew {
 };
 
 impl PerStationConfig {
-    pub(crate) fn from_raw(
-        raw: &RawPerStation,
-        stations: &[Station],
-        c: &mut Collector,
-    ) -> Option<Self> {
-        let key = "strategies.per_station";
+    pub(crate) fn from_raw(raw: &RawPerStation, key: &str, c: &mut Collector) -> Option<Self> {
         if raw.units == 0 {
             c.error(
                 format!("{key}.units"),
@@ -42,126 +54,107 @@ impl PerStationConfig {
             );
             return None;
         }
-        let crew = crew(raw.crew, DEFAULT_CREW, &format!("{key}.crew"), c);
-        for (i, s) in stations.iter().enumerate() {
-            let need_off = raw.units * crew.officers;
-            let need_aux = raw.units * crew.auxiliaries;
-            if s.officers < need_off {
-                c.error(
-                    format!("stations[{i}].officers"),
-                    format!(
-                        "station {:?} is short of {} officer(s): per_station keeps {} unit(s) of {} officer(s) on duty, {} at once, but it has {}",
-                        s.id,
-                        need_off - s.officers,
-                        raw.units,
-                        crew.officers,
-                        need_off,
-                        s.officers
-                    ),
-                );
-            }
-            if s.auxiliaries < need_aux {
-                c.error(
-                    format!("stations[{i}].auxiliaries"),
-                    format!(
-                        "station {:?} is short of {} auxiliar(ies): per_station keeps {} unit(s) of {} auxiliar(ies) on duty, {} at once, but it has {}",
-                        s.id,
-                        need_aux - s.auxiliaries,
-                        raw.units,
-                        crew.auxiliaries,
-                        need_aux,
-                        s.auxiliaries
-                    ),
-                );
-            }
+        if !(raw.callin_delay_min.is_finite() && raw.callin_delay_min >= 0.0) {
+            c.error(
+                format!("{key}.callin_delay_min"),
+                format!("must be a finite number >= 0, found {}", raw.callin_delay_min),
+            );
         }
+        let callin_when = match raw.callin_when.as_str() {
+            "multi_unit" => CallInWhen::MultiUnit,
+            "when_busy" => CallInWhen::WhenBusy,
+            other => {
+                c.error(
+                    format!("{key}.callin_when"),
+                    format!("must be \"multi_unit\" or \"when_busy\", found {other:?}"),
+                );
+                CallInWhen::MultiUnit
+            }
+        };
         Some(Self {
             units: raw.units,
-            crew,
+            crew: crew(raw.crew, DEFAULT_CREW, &format!("{key}.crew"), c),
+            callin_units: raw.callin_units,
+            callin_delay_min: raw.callin_delay_min,
+            callin_when,
+            shift_hours: shift_override(raw.shift_hours, key, c),
         })
     }
 
-    /// `units` units at every station, named `<station>-<n>`.
-    pub fn fleet(&self, s: &Scenario) -> Vec<UnitSpec> {
-        s.stations
-            .iter()
-            .enumerate()
-            .flat_map(|(i, st)| {
-                (1..=self.units).map(move |n| UnitSpec {
-                    name: format!("{}-{n}", st.id),
-                    station: i,
-                    base: st.pos,
-                    crew: self.crew,
-                })
-            })
-            .collect()
-    }
-
-    pub(crate) fn capacity_warnings(&self, s: &Scenario) -> Vec<(String, String)> {
-        let mut out = Vec::new();
+    /// `units` duty units and `callin_units` call-in units at every station,
+    /// plus `extra` units per station staffed by the traffic squad (merged
+    /// stations), plus the squads' own units.
+    pub(crate) fn plan(&self, s: &Scenario, extra: Option<u32>) -> Result<Plan, Vec<Shortage>> {
+        let mut b = RosterBuilder::new(s.roster, self.shift_hours);
+        let mut fleet = Vec::new();
+        let pools: Vec<(u32, u32)> = (0..s.stations.len())
+            .map(|i| station_pools(&mut b, s, i))
+            .collect();
+        let squads = squad_pools(&mut b, s);
         for (i, st) in s.stations.iter().enumerate() {
-            let demand: Vec<usize> = (0..s.demand.len())
-                .filter(|&d| s.demand[d].station == i)
-                .collect();
-            let load = offered_erlangs(s, st.pos, &demand);
-            if load >= f64::from(self.units) {
-                out.push((
-                    "strategies.per_station.units".to_string(),
-                    format!(
-                        "station {:?} can never keep up: offered load {load:.2} erlangs (busy unit-hours per hour) vs {} unit(s); its queue will grow without bound",
-                        st.id, self.units
-                    ),
-                ));
+            for n in 1..=self.units {
+                let name = format!("{}-{n}", st.id);
+                add_unit(&mut fleet, &mut b, name, i, st.pos, self.crew, UnitKind::Station, 0.0, pools[i]);
+            }
+            for n in 1..=extra.unwrap_or(0) {
+                let q = nearest_squad(s, st.pos);
+                let name = format!("{}-t{n}", st.id);
+                add_unit(&mut fleet, &mut b, name, i, st.pos, self.crew, UnitKind::Station, 0.0, squads[q]);
             }
         }
-        out
+        for (i, st) in s.stations.iter().enumerate() {
+            for n in 1..=self.callin_units {
+                let name = format!("{}-callin{n}", st.id);
+                let delay = self.callin_delay_min;
+                add_unit(&mut fleet, &mut b, name, i, st.pos, self.crew, UnitKind::CallIn, delay, pools[i]);
+            }
+        }
+        add_squad_units(&mut fleet, &mut b, s, &squads);
+        Ok(Plan {
+            fleet,
+            roster: b.build()?,
+        })
+    }
+
+    /// Most units one station can put on an incident.
+    pub(crate) fn max_units(&self, _s: &Scenario, plan: &Plan) -> u32 {
+        let n = plan.fleet.iter().filter(|u| u.station == 0 && u.kind != UnitKind::Squad).count();
+        n as u32
     }
 }
 
 /// State of the per-station strategy during a run.
 #[derive(Debug, Clone)]
 pub struct PerStation {
-    /// Units of each station, lowest number first.
-    units_of: Vec<Vec<UnitId>>,
-    /// Station of each unit.
-    station_of: Vec<u32>,
-    /// One queue per station.
-    queues: Vec<WaitQueue>,
+    stations: Stations,
+    squads: Squads,
 }
 
 impl PerStation {
-    /// Fresh state for `fleet`.
-    pub fn new(s: &Scenario, fleet: &[UnitSpec]) -> Self {
-        let mut units_of = vec![Vec::new(); s.stations.len()];
-        for (i, u) in fleet.iter().enumerate() {
-            units_of[u.station].push(UnitId(i as u32));
-        }
+    /// Fresh state for `fleet`; `merged` keeps road accidents outside the
+    /// squad's urban area with the stations.
+    pub fn new(s: &Scenario, cfg: &PerStationConfig, fleet: &[UnitSpec], merged: bool) -> Self {
         Self {
-            units_of,
-            station_of: fleet.iter().map(|u| u.station as u32).collect(),
-            queues: vec![WaitQueue::default(); s.stations.len()],
+            stations: Stations::new(s, fleet, cfg.callin_when),
+            squads: Squads::new(s, fleet, merged),
         }
     }
 }
 
 impl Strategy for PerStation {
     fn on_incident(&mut self, sim: &mut Sim<'_>, incident: IncidentId) {
-        let station = sim.incident(incident).incident.station as usize;
-        for &u in &self.units_of[station] {
-            if sim.incident(incident).missing() == 0 {
-                return;
-            }
-            if sim.is_free(u) {
-                sim.assign(u, incident);
-            }
-        }
-        if sim.incident(incident).missing() > 0 {
-            self.queues[station].push(sim, incident);
+        if self.squads.takes(sim, incident) {
+            self.squads.on_incident(sim, incident);
+        } else {
+            self.stations.on_incident(sim, incident);
         }
     }
 
     fn on_unit_free(&mut self, sim: &mut Sim<'_>, unit: UnitId) {
-        let station = self.station_of[unit.0 as usize] as usize;
-        self.queues[station].serve_head(sim, unit);
+        if self.squads.owns(unit) {
+            self.squads.on_unit_free(sim, unit);
+        } else {
+            self.stations.on_unit_free(sim, unit);
+        }
     }
 }

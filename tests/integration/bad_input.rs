@@ -90,7 +90,7 @@ fn the_unbroken_inputs_are_valid_and_laid_out_as_documented() {
         (14, "[[stations]]"),
         (16, "x_km = 0.0"),
         (22, "id = \"south\""),
-        (25, "officers = 5"),
+        (25, "officers = 13"),
         (36, "x_km = 1.0"),
         (40, "station = \"south\""),
         (42, "[incidents]"),
@@ -169,7 +169,7 @@ fn an_unknown_strategy_section_is_an_error() {
     );
     refuses_scenario(
         &text,
-        ":60: strategies.per_statoin: unknown field `per_statoin`, expected `per_station`",
+        ":60: strategies.per_statoin: unknown field `per_statoin`, expected one of `per_station`, `zone_cooperation`, `traffic_merged`, `efficiency`, `station_whistle`",
     );
 }
 
@@ -343,11 +343,11 @@ fn a_duplicate_station_id_is_refused() {
 
 #[test]
 fn a_station_short_of_officers_says_which_and_by_how_many() {
-    let text = replace_once(SCENARIO, "officers = 5", "officers = 2");
+    let text = replace_once(SCENARIO, "officers = 13", "officers = 2");
     refuses_scenario(
         &text,
         ":25: stations[1].officers: station \"south\" is short of 1 officer(s): \
-         per_station keeps 3 unit(s) of 1 officer(s) on duty, 3 at once, but it has 2",
+         3 post(s) must be filled at all times, but it has 2 (strategy per_station)",
     );
 }
 

@@ -75,15 +75,15 @@ turnout_min = 1.0
 id = "north"
 x_km = 0.0
 y_km = 10.0
-officers = 4
-auxiliaries = 8
+officers = 12
+auxiliaries = 24
 
 [[stations]]
 id = "south"
 x_km = 0.0
 y_km = -10.0
-officers = 5
-auxiliaries = 9
+officers = 13
+auxiliaries = 25
 
 [[demand]]
 x_km = 1.0

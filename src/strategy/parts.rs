@@ -1,0 +1,384 @@
+//! Building blocks shared by the organisation models: the priority wait
+//! queue, station response with call-in, the traffic squad, and the
+//! staffing helpers that build fleets and rosters together.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use serde::Serialize;
+
+use super::nearest_free;
+use crate::engine::{Crew, IncidentId, Sim, UnitId, UnitKind, UnitSpec};
+use crate::map::Point;
+use crate::roster::{Role, RosterBuilder};
+use crate::scenario::{Area, Scenario};
+
+#[derive(Debug, Clone, Copy)]
+struct Waiting {
+    priority: u32,
+    ready_min: f64,
+    seq: u64,
+    slot: IncidentId,
+    id: u64,
+}
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Waiting {}
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Waiting {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed for the max-heap: most urgent, then oldest, then first queued.
+        other
+            .priority
+            .cmp(&self.priority)
+            .then_with(|| other.ready_min.total_cmp(&self.ready_min))
+            .then_with(|| other.seq.cmp(&self.seq))
+    }
+}
+
+/// Calls waiting for units: highest priority first, then oldest.
+///
+/// An entry goes stale when its incident gets its whole force some other way
+/// (a specialist unit, another zone); stale entries are dropped when they
+/// reach the head, so the queue never hands out a call that needs nobody.
+#[derive(Debug, Clone, Default)]
+pub struct WaitQueue {
+    heap: BinaryHeap<Waiting>,
+    seq: u64,
+}
+
+impl WaitQueue {
+    /// Queues `incident` (no-op if some queue already holds it).
+    pub fn push(&mut self, sim: &mut Sim<'_>, incident: IncidentId) {
+        let live = sim.incident(incident);
+        if live.queued {
+            return;
+        }
+        self.heap.push(Waiting {
+            priority: live.priority,
+            ready_min: live.ready_min,
+            seq: self.seq,
+            slot: incident,
+            id: live.incident.id,
+        });
+        self.seq += 1;
+        sim.set_queued(incident, true);
+    }
+
+    /// Drops stale entries at the head.
+    fn clean(&mut self, sim: &mut Sim<'_>) {
+        while let Some(w) = self.heap.peek().copied() {
+            let live = sim.incident(w.slot);
+            let same = live.incident.id == w.id;
+            if same && live.missing() > 0 {
+                return;
+            }
+            self.heap.pop();
+            if same {
+                sim.set_queued(w.slot, false);
+            }
+        }
+    }
+
+    /// The call to serve next, without removing it.
+    pub fn head(&mut self, sim: &mut Sim<'_>) -> Option<IncidentId> {
+        self.clean(sim);
+        self.heap.peek().map(|w| w.slot)
+    }
+
+    /// `(priority, ready time)` of the head, to compare queues.
+    pub fn head_key(&mut self, sim: &mut Sim<'_>) -> Option<(u32, f64)> {
+        self.clean(sim);
+        self.heap.peek().map(|w| (w.priority, w.ready_min))
+    }
+
+    /// Assigns `unit` to the head call, dropping the call from the queue once
+    /// it has every unit it needs. Returns whether the unit was used.
+    pub fn serve_head(&mut self, sim: &mut Sim<'_>, unit: UnitId) -> bool {
+        let Some(head) = self.head(sim) else {
+            return false;
+        };
+        sim.assign(unit, head);
+        self.clean(sim);
+        true
+    }
+
+    /// Number of entries (stale ones included).
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Whether no entry is held.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+/// When off-duty people are called in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallInWhen {
+    /// Only for the part of a force the duty units can never supply.
+    MultiUnit,
+    /// Also whenever a call would otherwise wait.
+    WhenBusy,
+}
+
+/// Station response: each station's duty units answer its own jurisdiction,
+/// lowest-numbered free unit first; call-in units help as allowed; a call
+/// that finds no one waits in the station's queue.
+#[derive(Debug, Clone)]
+pub struct Stations {
+    duty: Vec<Vec<UnitId>>,
+    callin: Vec<Vec<UnitId>>,
+    queues: Vec<WaitQueue>,
+    /// For each unit: `(station, is call-in)` if this component owns it.
+    owner: Vec<Option<(u32, bool)>>,
+    when: CallInWhen,
+}
+
+impl Stations {
+    /// Takes every `Station` and `CallIn` unit of `fleet`.
+    pub fn new(s: &Scenario, fleet: &[UnitSpec], when: CallInWhen) -> Self {
+        let n = s.stations.len();
+        let mut me = Self {
+            duty: vec![Vec::new(); n],
+            callin: vec![Vec::new(); n],
+            queues: vec![WaitQueue::default(); n],
+            owner: vec![None; fleet.len()],
+            when,
+        };
+        for (i, u) in fleet.iter().enumerate() {
+            let id = UnitId(i as u32);
+            match u.kind {
+                UnitKind::Station => me.duty[u.station].push(id),
+                UnitKind::CallIn => me.callin[u.station].push(id),
+                _ => continue,
+            }
+            me.owner[i] = Some((u.station as u32, u.kind == UnitKind::CallIn));
+        }
+        me
+    }
+
+    /// Whether `station` has duty units here.
+    pub fn has_units(&self, station: usize) -> bool {
+        !self.duty[station].is_empty()
+    }
+
+    /// Whether this component owns `unit`.
+    pub fn owns(&self, unit: UnitId) -> bool {
+        self.owner[unit.0 as usize].is_some()
+    }
+
+    /// Call-in units `incident` may still use.
+    fn callin_allowance(&self, sim: &Sim<'_>, incident: IncidentId, station: usize) -> u32 {
+        let live = sim.incident(incident);
+        let used = live
+            .visits
+            .iter()
+            .filter(|v| matches!(self.owner[v.unit.0 as usize], Some((_, true))))
+            .count() as u32;
+        let allowed = match self.when {
+            CallInWhen::WhenBusy => u32::MAX,
+            CallInWhen::MultiUnit => live.need.saturating_sub(self.duty[station].len() as u32),
+        };
+        allowed.saturating_sub(used)
+    }
+
+    /// Serves `incident` from its own station.
+    pub fn on_incident(&mut self, sim: &mut Sim<'_>, incident: IncidentId) {
+        let station = sim.incident(incident).incident.station as usize;
+        for &u in &self.duty[station] {
+            if sim.incident(incident).missing() == 0 {
+                return;
+            }
+            if sim.is_free(u) {
+                sim.assign(u, incident);
+            }
+        }
+        let mut allowance = self.callin_allowance(sim, incident, station);
+        for &u in &self.callin[station] {
+            if sim.incident(incident).missing() == 0 || allowance == 0 {
+                break;
+            }
+            if sim.is_free(u) {
+                sim.assign(u, incident);
+                allowance -= 1;
+            }
+        }
+        if sim.incident(incident).missing() > 0 {
+            self.queues[station].push(sim, incident);
+        }
+    }
+
+    /// Gives freed `unit` its station's next call; `false` if not ours.
+    pub fn on_unit_free(&mut self, sim: &mut Sim<'_>, unit: UnitId) -> bool {
+        let Some((station, callin)) = self.owner[unit.0 as usize] else {
+            return false;
+        };
+        let station = station as usize;
+        if callin {
+            if let Some(head) = self.queues[station].head(sim) {
+                if self.callin_allowance(sim, head, station) > 0 {
+                    self.queues[station].serve_head(sim, unit);
+                }
+            }
+        } else {
+            self.queues[station].serve_head(sim, unit);
+        }
+        true
+    }
+}
+
+/// The traffic squad: answers road accidents county-wide from its bases
+/// (nearest free unit, one county-wide queue) — or, once stations are
+/// merged with it, only those inside its urban area.
+#[derive(Debug, Clone)]
+pub struct Squads {
+    units: Vec<UnitId>,
+    is_squad: Vec<bool>,
+    queue: WaitQueue,
+    urban: Vec<Area>,
+    merged: bool,
+}
+
+impl Squads {
+    /// Takes every `Squad` unit of `fleet`.
+    pub fn new(s: &Scenario, fleet: &[UnitSpec], merged: bool) -> Self {
+        let units: Vec<UnitId> = (0..fleet.len())
+            .filter(|&i| fleet[i].kind == UnitKind::Squad)
+            .map(|i| UnitId(i as u32))
+            .collect();
+        Self {
+            is_squad: fleet.iter().map(|u| u.kind == UnitKind::Squad).collect(),
+            units,
+            queue: WaitQueue::default(),
+            urban: s.squads.iter().filter_map(|q| q.urban).collect(),
+            merged,
+        }
+    }
+
+    /// Whether the squad answers `incident`.
+    pub fn takes(&self, sim: &Sim<'_>, incident: IncidentId) -> bool {
+        let live = sim.incident(incident);
+        if self.units.is_empty() || !live.is_traffic(sim.scenario()) {
+            return false;
+        }
+        !self.merged || self.urban.iter().any(|a| a.contains(live.incident.pos))
+    }
+
+    /// Whether `unit` is a squad unit.
+    pub fn owns(&self, unit: UnitId) -> bool {
+        self.is_squad[unit.0 as usize]
+    }
+
+    /// Nearest free squad units, else the squad's queue.
+    pub fn on_incident(&mut self, sim: &mut Sim<'_>, incident: IncidentId) {
+        while sim.incident(incident).missing() > 0 {
+            match nearest_free(sim, &self.units, incident) {
+                Some(u) => sim.assign(u, incident),
+                None => {
+                    self.queue.push(sim, incident);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Gives a freed squad unit the next accident.
+    pub fn on_unit_free(&mut self, sim: &mut Sim<'_>, unit: UnitId) {
+        self.queue.serve_head(sim, unit);
+    }
+}
+
+/// Adds a unit to `fleet`, staffed from `(officer pool, auxiliary pool)`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn add_unit(
+    fleet: &mut Vec<UnitSpec>,
+    b: &mut RosterBuilder,
+    name: String,
+    station: usize,
+    base: Point,
+    crew: Crew,
+    kind: UnitKind,
+    activation_min: f64,
+    pools: (u32, u32),
+) {
+    if kind == UnitKind::CallIn {
+        b.call_in_unit(pools.0, pools.1, crew);
+    } else {
+        b.unit(pools.0, pools.1, crew);
+    }
+    fleet.push(UnitSpec {
+        name,
+        station,
+        base,
+        crew,
+        kind,
+        activation_min,
+    });
+}
+
+/// A station's own officer and auxiliary pools.
+pub(crate) fn station_pools(b: &mut RosterBuilder, s: &Scenario, station: usize) -> (u32, u32) {
+    let st = &s.stations[station];
+    let who = format!("station {:?}", st.id);
+    (
+        b.pool(&who, Role::StationOfficer, st.officers, format!("stations[{station}].officers")),
+        b.pool(&who, Role::Auxiliary, st.auxiliaries, format!("stations[{station}].auxiliaries")),
+    )
+}
+
+/// Every squad's pools, in scenario order.
+pub(crate) fn squad_pools(b: &mut RosterBuilder, s: &Scenario) -> Vec<(u32, u32)> {
+    s.squads
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let who = format!("traffic squad {:?}", q.id);
+            (
+                b.pool(&who, Role::SquadOfficer, q.officers, format!("traffic_squads[{i}].officers")),
+                b.pool(&who, Role::Auxiliary, q.auxiliaries, format!("traffic_squads[{i}].auxiliaries")),
+            )
+        })
+        .collect()
+}
+
+/// Adds every squad's units (based at the squad, home district = the station
+/// nearest to it).
+pub(crate) fn add_squad_units(
+    fleet: &mut Vec<UnitSpec>,
+    b: &mut RosterBuilder,
+    s: &Scenario,
+    pools: &[(u32, u32)],
+) {
+    for (q, squad) in s.squads.iter().enumerate() {
+        let home = crate::scenario::nearest(s.stations.iter().map(|st| st.pos), squad.pos);
+        for n in 1..=squad.units {
+            add_unit(
+                fleet,
+                b,
+                format!("{}-{n}", squad.id),
+                home,
+                squad.pos,
+                squad.crew,
+                UnitKind::Squad,
+                0.0,
+                pools[q],
+            );
+        }
+    }
+}
+
+/// Index of the squad nearest to `p` (for staffing merged units).
+pub(crate) fn nearest_squad(s: &Scenario, p: Point) -> usize {
+    crate::scenario::nearest(s.squads.iter().map(|q| q.pos), p)
+}
