@@ -8,11 +8,11 @@
 use rayon::prelude::*;
 
 use crate::engine::{RunOutput, RunSpec, Sim, UnitSpec};
-use crate::roster::Roster;
-use crate::strategy::Plan;
 use crate::incidents::{Generator, Replay, ReplayIncident, StreamModel};
 use crate::metrics::{IncidentRecord, StrategySummary, SummaryInput, summarise};
+use crate::roster::Roster;
 use crate::scenario::{MIN_PER_DAY, Scenario};
+use crate::strategy::Plan;
 
 /// What to run, with the scenario's values unless overridden.
 #[derive(Debug, Clone)]

@@ -50,6 +50,7 @@
 #![warn(missing_docs)]
 
 pub mod analytic;
+pub mod compare;
 pub mod dist;
 pub mod engine;
 pub mod experiment;

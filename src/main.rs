@@ -31,6 +31,14 @@ enum Command {
         /// Scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Exact queueing figures (Erlang C, hypercube) for strategies that fit.
+    Analytic {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Only this strategy.
+        #[arg(long)]
+        strategy: Option<String>,
+    },
     /// Write a generated incident stream as a replay CSV.
     Generate {
         /// Scenario file (TOML).
@@ -147,6 +155,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("wrote {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Analytic { scenario, strategy } => {
+            let s = load(&scenario)?;
+            let mut found = false;
+            for cfg in &s.strategies {
+                if strategy.as_ref().is_some_and(|n| n != cfg.name()) {
+                    continue;
+                }
+                found = true;
+                print!(
+                    "{}",
+                    report::render_analysis(&policesim::analytic::analyse(&s, cfg))
+                );
+            }
+            if !found {
+                bail!(
+                    "unknown strategy {:?}: the scenario defines {}",
+                    strategy.unwrap_or_default(),
+                    s.strategies
+                        .iter()
+                        .map(|c| c.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Run(args) => run_command(args),
     }
 }
@@ -212,6 +246,8 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
     let incidents_file = args.incidents.as_ref().map(|p| p.display().to_string());
     let written = report::write_outputs(&dir, &s, &outcome, incidents_file.as_deref())?;
     print!("{}", report::render_table(&s, &outcome));
+    println!();
+    print!("{}", report::render_comparison(&s, &outcome));
     println!();
     for p in &written {
         println!("wrote {}", p.display());

@@ -57,6 +57,8 @@ pub struct Acc {
     /// Sum of waits for dispatch, minutes.
     pub wait_sum: f64,
     /// Multi-unit incidents closed.
+    pub multi_count: u64,
+    /// Of which the whole force assembled.
     pub assembly_count: u64,
     /// Sum of their assembly times, minutes.
     pub assembly_sum: f64,
@@ -75,6 +77,7 @@ impl Default for Acc {
             response_sum: 0.0,
             within_target: 0,
             wait_sum: 0.0,
+            multi_count: 0,
             assembly_count: 0,
             assembly_sum: 0.0,
             open: 0,
@@ -92,8 +95,11 @@ impl Acc {
         self.wait_sum += wait;
         self.within_target += u64::from(within);
         if let Some(a) = assembly {
-            self.assembly_count += 1;
-            self.assembly_sum += a;
+            self.multi_count += 1;
+            if !a.is_nan() {
+                self.assembly_count += 1;
+                self.assembly_sum += a;
+            }
         }
         self.hist
             .record((response * HIST_SCALE).round() as u64)
@@ -105,6 +111,7 @@ impl Acc {
         self.response_sum += other.response_sum;
         self.within_target += other.within_target;
         self.wait_sum += other.wait_sum;
+        self.multi_count += other.multi_count;
         self.assembly_count += other.assembly_count;
         self.assembly_sum += other.assembly_sum;
         self.open += other.open;
@@ -125,6 +132,11 @@ impl Acc {
     /// Mean assembly time of multi-unit incidents, minutes.
     pub fn assembly_mean(&self) -> Option<f64> {
         ratio(self.assembly_sum, self.assembly_count)
+    }
+
+    /// Share of multi-unit incidents whose whole force assembled, percent.
+    pub fn assembled_pct(&self) -> Option<f64> {
+        ratio(self.assembly_count as f64 * 100.0, self.multi_count)
     }
 
     /// Share reached within the target, percent.
@@ -212,7 +224,8 @@ impl Recorder {
         }
         let response = live.arrive_min - inc.call_min;
         let wait = live.dispatch_min - live.ready_min;
-        let assembly = (live.need > 1).then_some(live.assembled_min - inc.call_min);
+        // NaN assembly: a multi-unit incident whose force was stood down.
+        let assembly = live.multi_unit.then_some(live.assembled_min - inc.call_min);
         let within = response <= self.target_min;
         for acc in [
             &mut self.overall,
@@ -276,8 +289,11 @@ pub struct GroupSummary {
     pub wait_mean_min: Option<f64>,
     /// 95 % confidence half-width of the mean wait, minutes.
     pub wait_mean_ci95_min: Option<f64>,
-    /// Mean call-to-all-units-on-scene time of multi-unit incidents, minutes.
+    /// Mean call-to-all-units-on-scene time of multi-unit incidents whose
+    /// force assembled, minutes.
     pub assembly_mean_min: Option<f64>,
+    /// Share of multi-unit incidents whose whole force assembled, percent.
+    pub assembled_pct: Option<f64>,
     /// Busy share of on-duty time of the group's units, percent.
     pub unit_utilization_pct: Option<f64>,
     /// Incidents still open at the end of a replication, all replications.
@@ -315,6 +331,8 @@ pub struct ReplicationSummary {
     pub officer_duty_hours_per_week: Option<f64>,
     /// Mean incident hours (on duty and called in) per officer per week.
     pub officer_busy_hours_per_week: Option<f64>,
+    /// Share answered first by a unit from another district, percent.
+    pub cross_district_pct: Option<f64>,
 }
 
 /// One unit's load over all replications.
@@ -328,6 +346,8 @@ pub struct UnitSummary {
     pub kind: crate::engine::UnitKind,
     /// Busy share of the statistics window, percent.
     pub utilization_pct: f64,
+    /// The same, replication by replication.
+    pub utilization_pct_by_replication: Vec<f64>,
 }
 
 /// Mean response and waiting calls in one hour of the day.
@@ -409,13 +429,13 @@ pub struct StrategySummary {
     pub per_kind: Vec<GroupSummary>,
     /// By station jurisdiction.
     pub per_station: Vec<GroupSummary>,
-    /// Mean on-duty hours per officer per week.
+    /// Mean on-duty hours per station officer per week.
     pub officer_duty_hours_per_week: Option<f64>,
-    /// Mean incident hours (on duty and called in) per officer per week.
+    /// Mean incident hours (on duty and called in) per station officer per week.
     pub officer_busy_hours_per_week: Option<f64>,
-    /// Mean on-duty hours per auxiliary per week.
+    /// Mean on-duty hours per station auxiliary per week.
     pub aux_duty_hours_per_week: Option<f64>,
-    /// Coefficient of variation of incident hours across officers.
+    /// Coefficient of variation of incident hours across station officers.
     pub officer_load_cv: Option<f64>,
     /// Officers and auxiliaries on duty at any moment.
     pub on_duty_officers: u32,
@@ -474,6 +494,7 @@ fn group(name: &str, accs: &[&Acc], busy_min: f64, units: usize, window_min: f64
         wait_mean_min: mean(&wait),
         wait_mean_ci95_min: ci95_half_width(&wait),
         assembly_mean_min: mean(&asm),
+        assembled_pct: pooled.assembled_pct(),
         unit_utilization_pct: (capacity > 0.0).then(|| 100.0 * busy_min / capacity),
         open_incidents: pooled.open,
         cross_district_pct: pooled.cross_district_pct(),
@@ -593,7 +614,8 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput]) -> StrategySummary
     let window_min = to_min - from_min;
     let weeks = window_min / (7.0 * MIN_PER_DAY);
     let on_duty: Vec<usize> = (0..fleet.len()).filter(|&u| fleet[u].on_duty()).collect();
-    let busy_of = |r: &RunOutput, units: &[usize]| units.iter().map(|&u| r.unit_busy_min[u]).sum::<f64>();
+    let busy_of =
+        |r: &RunOutput, units: &[usize]| units.iter().map(|&u| r.unit_busy_min[u]).sum::<f64>();
     let total_busy: f64 = runs.iter().map(|r| busy_of(r, &on_duty)).sum();
     let overall: Vec<&Acc> = runs.iter().map(|r| &r.recorder.overall).collect();
     let per_kind = scenario
@@ -630,17 +652,29 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput]) -> StrategySummary
             kind: spec.kind,
             utilization_pct: 100.0 * runs.iter().map(|r| r.unit_busy_min[u]).sum::<f64>()
                 / (window_min * runs.len() as f64),
+            utilization_pct_by_replication: runs
+                .iter()
+                .map(|r| 100.0 * r.unit_busy_min[u] / window_min)
+                .collect(),
         })
         .collect();
     let people = people(roster, runs, from_min, to_min);
     let pool_of = roster.pool_of_person();
+    // Headline load figures are over station people (`[[stations]]`), who
+    // exist under every strategy; squads and specialists are in `roles`.
+    let station_staff = |p: usize| roster.pools[pool_of[p] as usize].station_staff;
     let officers: Vec<usize> = (0..people.len())
-        .filter(|&p| roster.pools[pool_of[p] as usize].role.is_officer())
+        .filter(|&p| station_staff(p) && roster.pools[pool_of[p] as usize].role.is_officer())
         .collect();
     let auxes: Vec<usize> = (0..people.len())
-        .filter(|&p| !roster.pools[pool_of[p] as usize].role.is_officer())
+        .filter(|&p| station_staff(p) && !roster.pools[pool_of[p] as usize].role.is_officer())
         .collect();
-    let officer_duty = mean(&officers.iter().map(|&p| people[p].duty_hours_per_week).collect::<Vec<_>>());
+    let officer_duty = mean(
+        &officers
+            .iter()
+            .map(|&p| people[p].duty_hours_per_week)
+            .collect::<Vec<_>>(),
+    );
     let officer_load: Vec<f64> = officers
         .iter()
         .map(|&p| people[p].busy_hours_per_week + people[p].callout_hours_per_week)
@@ -690,6 +724,7 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput]) -> StrategySummary
                 events: r.events,
                 officer_duty_hours_per_week: officer_duty,
                 officer_busy_hours_per_week: mean(&load),
+                cross_district_pct: a.cross_district_pct(),
             }
         })
         .collect();
@@ -701,7 +736,12 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput]) -> StrategySummary
         per_station,
         officer_duty_hours_per_week: officer_duty,
         officer_busy_hours_per_week: mean(&officer_load),
-        aux_duty_hours_per_week: mean(&auxes.iter().map(|&p| people[p].duty_hours_per_week).collect::<Vec<_>>()),
+        aux_duty_hours_per_week: mean(
+            &auxes
+                .iter()
+                .map(|&p| people[p].duty_hours_per_week)
+                .collect::<Vec<_>>(),
+        ),
         officer_load_cv: cv(&officer_load),
         on_duty_officers: posts(true),
         on_duty_auxiliaries: posts(false),

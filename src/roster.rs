@@ -66,6 +66,9 @@ pub struct Pool {
     pub key: String,
     /// Whose people they are, e.g. `station "hefang"`.
     pub owner: String,
+    /// Whether they are station people (from `[[stations]]`), as opposed to
+    /// a traffic squad's or a specialist unit's.
+    pub station_staff: bool,
 }
 
 /// One seat filled by a pool.
@@ -126,9 +129,19 @@ impl RosterBuilder {
 
     /// Adds the pool of `owner`'s officers (or auxiliaries, by `role`),
     /// `people` strong, blamed on scenario `key` if short; returns its index.
-    pub fn pool(&mut self, owner: impl Into<String>, role: Role, people: u32, key: impl Into<String>) -> u32 {
+    pub fn pool(
+        &mut self,
+        owner: impl Into<String>,
+        role: Role,
+        people: u32,
+        key: impl Into<String>,
+    ) -> u32 {
         let owner = owner.into();
-        let what = if role.is_officer() { "officers" } else { "auxiliaries" };
+        let what = if role.is_officer() {
+            "officers"
+        } else {
+            "auxiliaries"
+        };
         self.pools.push(Pool {
             name: format!("{owner} {what}"),
             role,
@@ -136,10 +149,25 @@ impl RosterBuilder {
             people,
             posts: 0,
             key: key.into(),
+            station_staff: true,
             owner,
         });
         self.people += people;
         self.pools.len() as u32 - 1
+    }
+
+    /// Like [`RosterBuilder::pool`], for people who are not station staff
+    /// (a traffic squad, a specialist unit).
+    pub fn external_pool(
+        &mut self,
+        owner: impl Into<String>,
+        role: Role,
+        people: u32,
+        key: impl Into<String>,
+    ) -> u32 {
+        let i = self.pool(owner, role, people, key);
+        self.pools[i as usize].station_staff = false;
+        i
     }
 
     /// A post of `pool` not tied to a unit (a desk).
@@ -184,7 +212,11 @@ impl RosterBuilder {
                     "{} is short of {} {}: {} post(s) must be filled at all times, but it has {}",
                     p.owner,
                     p.posts - p.people,
-                    if p.role.is_officer() { "officer(s)" } else { "auxiliar(ies)" },
+                    if p.role.is_officer() {
+                        "officer(s)"
+                    } else {
+                        "auxiliar(ies)"
+                    },
                     p.posts,
                     p.people
                 ),
@@ -393,8 +425,18 @@ mod tests {
     #[test]
     fn four_officers_one_post_is_every_fourth_day_42_hours_a_week() {
         let mut b = RosterBuilder::new(spec(24), None);
-        let off = b.pool("station \"a\"", Role::StationOfficer, 4, "stations[0].officers");
-        let aux = b.pool("station \"a\"", Role::Auxiliary, 0, "stations[0].auxiliaries");
+        let off = b.pool(
+            "station \"a\"",
+            Role::StationOfficer,
+            4,
+            "stations[0].officers",
+        );
+        let aux = b.pool(
+            "station \"a\"",
+            Role::Auxiliary,
+            0,
+            "stations[0].auxiliaries",
+        );
         b.unit(off, aux, ONE);
         let r = b.build().unwrap();
         let weeks = 52.0;

@@ -4,14 +4,18 @@
 //! call is decided by a [`Strategy`]. Life of an incident:
 //!
 //! call → ready (after call processing and hand-off) → strategy assigns free
-//! units (or queues the call) → each unit drives from its base → once the
-//! needed force is on scene, all units there work `on_scene` minutes
-//! together → each drives back (busy) → the first-assigned unit does case
-//! handling at base (busy) → free.
+//! units (or queues the call) → each unit drives from its base → works
+//! `on_scene` minutes from its own arrival → drives back (busy) → the
+//! first-assigned unit does case handling at base (busy) → free.
 //!
-//! Tiered dispatch and escalation hold part of the force back until the first
-//! unit is on scene ("backup on arrival"); saturation dispatch sends units
-//! beyond the force needed ("extra" units, who join until the work ends).
+//! A multi-unit incident gets its units one by one as they become available;
+//! its *assembly* time is when the last needed unit arrives. Units never wait
+//! on scene for one another, so units held by one incident can never block
+//! another forever. When the first unit finishes on scene, any part of the
+//! force not yet dispatched is stood down: the job is done, and the incident
+//! counts as *not assembled*. Tiered dispatch and escalation hold part of the
+//! force back until the first unit is on scene ("backup on arrival");
+//! saturation dispatch sends units beyond the force needed ("extra" units).
 
 mod queue;
 
@@ -137,10 +141,11 @@ pub struct Live {
     pub dispatch_min: f64,
     /// First arrival, minutes (NaN until then).
     pub arrive_min: f64,
-    /// Arrival completing the needed force, minutes (NaN until then).
+    /// Arrival completing the needed force, minutes (NaN until then, and
+    /// for ever if the force was stood down first).
     pub assembled_min: f64,
-    /// When the work on scene ends, minutes (NaN until it starts).
-    pub work_end_min: f64,
+    /// Whether the incident ever needed more than one unit.
+    pub multi_unit: bool,
     /// Last unit leaving the scene, minutes (NaN until then).
     pub clear_min: f64,
     /// Whether a strategy's wait queue holds it (see [`crate::strategy::WaitQueue`]).
@@ -433,7 +438,7 @@ impl<'s> Sim<'s> {
             dispatch_min: f64::NAN,
             arrive_min: f64::NAN,
             assembled_min: f64::NAN,
-            work_end_min: f64::NAN,
+            multi_unit: kind.units + backup > 1,
             clear_min: f64::NAN,
             queued: false,
             waiting: false,
@@ -501,31 +506,21 @@ impl<'s> Sim<'s> {
         {
             v.on_scene = true;
         }
-        if !live.work_end_min.is_nan() {
-            // A late (extra) unit joins until the work ends.
-            let leave = live.work_end_min.max(t);
-            self.events.push(leave, Event::Leave(unit, id));
-            return;
-        }
         let mut call_backup = false;
         if live.arrived == 1 {
             live.arrive_min = t;
             if live.backup_on_arrival > 0 {
                 live.need += live.backup_on_arrival;
                 live.backup_on_arrival = 0;
+                live.multi_unit = true;
                 call_backup = live.missing() > 0 && !live.queued;
             }
         }
-        if live.arrived >= live.need {
+        if live.assembled_min.is_nan() && live.arrived >= live.need {
             live.assembled_min = t;
-            live.work_end_min = t + live.incident.on_scene_min;
-            let leave = live.work_end_min;
-            for v in &live.visits {
-                if v.on_scene {
-                    self.events.push(leave, Event::Leave(v.unit, id));
-                }
-            }
         }
+        self.events
+            .push(t + live.incident.on_scene_min, Event::Leave(unit, id));
         if call_backup {
             strategy.on_incident(self, id);
         }
@@ -539,11 +534,14 @@ impl<'s> Sim<'s> {
         if let Some(v) = live.visits.iter_mut().find(|v| v.unit == unit) {
             v.leave_min = t;
         }
+        // The job is done: stand down whatever was not dispatched yet.
+        live.need = live.need.min(live.assigned);
+        live.backup_on_arrival = 0;
         let back = self
             .travel
             .drive_min(live.incident.pos, self.units[unit.0 as usize].base);
         self.events.push(t + back, Event::Back(unit));
-        if live.cleared == live.assigned && live.missing() == 0 {
+        if live.cleared == live.assigned {
             let first = live.visits[0].unit.0 as usize;
             let cross = self.unit_station[first] != live.incident.station;
             self.recorder.finish(live, cross);

@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::compare::{Comparison, compare};
 use crate::experiment::Outcome;
 use crate::metrics::StrategySummary;
 use crate::scenario::Scenario;
 
 /// Columns of `summary.csv`, in order.
-pub const SUMMARY_COLUMNS: [&str; 16] = [
+pub const SUMMARY_COLUMNS: [&str; 23] = [
     "strategy",
     "replications",
     "incidents",
@@ -28,6 +29,30 @@ pub const SUMMARY_COLUMNS: [&str; 16] = [
     "wait_mean_ci95_min",
     "units",
     "events",
+    "officer_duty_hours_per_week",
+    "officer_busy_hours_per_week",
+    "aux_duty_hours_per_week",
+    "officer_load_cv",
+    "on_duty_officers",
+    "on_duty_auxiliaries",
+    "cross_district_pct",
+];
+
+/// Columns of `comparison.csv`, in order.
+pub const COMPARISON_COLUMNS: [&str; 13] = [
+    "strategy",
+    "baseline",
+    "metric",
+    "label",
+    "unit",
+    "better",
+    "replications",
+    "strategy_mean",
+    "baseline_mean",
+    "difference",
+    "ci95_low",
+    "ci95_high",
+    "verdict",
 ];
 
 /// Columns of `incidents.csv`, in order.
@@ -65,6 +90,13 @@ pub struct SummaryRow {
     wait_mean_ci95_min: Option<f64>,
     units: usize,
     events: u64,
+    officer_duty_hours_per_week: Option<f64>,
+    officer_busy_hours_per_week: Option<f64>,
+    aux_duty_hours_per_week: Option<f64>,
+    officer_load_cv: Option<f64>,
+    on_duty_officers: u32,
+    on_duty_auxiliaries: u32,
+    cross_district_pct: Option<f64>,
 }
 
 /// The rows of `summary.csv`, one per strategy.
@@ -90,6 +122,13 @@ pub fn summary_csv_rows(summaries: &[StrategySummary]) -> Vec<SummaryRow> {
                 wait_mean_ci95_min: o.wait_mean_ci95_min,
                 units: s.units.len(),
                 events: s.per_replication.iter().map(|r| r.events).sum(),
+                officer_duty_hours_per_week: s.officer_duty_hours_per_week,
+                officer_busy_hours_per_week: s.officer_busy_hours_per_week,
+                aux_duty_hours_per_week: s.aux_duty_hours_per_week,
+                officer_load_cv: s.officer_load_cv,
+                on_duty_officers: s.on_duty_officers,
+                on_duty_auxiliaries: s.on_duty_auxiliaries,
+                cross_district_pct: o.cross_district_pct,
             }
         })
         .collect()
@@ -129,6 +168,8 @@ pub struct SummaryFile {
     pub run: RunInfo,
     /// One entry per strategy.
     pub strategies: Vec<StrategySummary>,
+    /// Paired differences against the baseline.
+    pub comparison: Vec<Comparison>,
 }
 
 /// Failure to write outputs; nothing is left half-written.
@@ -256,8 +297,21 @@ pub fn write_outputs(
             baseline: scenario.baseline.clone(),
             incidents_file: incidents_file.map(str::to_string),
         },
+        comparison: compare(&summaries, &scenario.baseline),
         strategies: summaries,
     };
+    staged.stage(dir, "comparison.csv", |w| {
+        let mut wtr = csv::WriterBuilder::new().has_headers(false).from_writer(w);
+        wtr.write_record(COMPARISON_COLUMNS)
+            .map_err(csv_err("comparison.csv"))?;
+        for c in &file.comparison {
+            wtr.serialize(c).map_err(csv_err("comparison.csv"))?;
+        }
+        wtr.flush().map_err(|source| OutputError::Io {
+            path: dir.join("comparison.csv").display().to_string(),
+            source,
+        })
+    })?;
     staged.stage(dir, "summary.json", |w| {
         serde_json::to_writer_pretty(&mut *w, &file).map_err(|source| OutputError::Json {
             path: dir.join("summary.json").display().to_string(),

@@ -7,6 +7,7 @@ mod files;
 mod table;
 
 pub use files::{
-    INCIDENT_COLUMNS, OutputError, SUMMARY_COLUMNS, SummaryFile, summary_csv_rows, write_outputs,
+    COMPARISON_COLUMNS, INCIDENT_COLUMNS, OutputError, SUMMARY_COLUMNS, SummaryFile,
+    summary_csv_rows, write_outputs,
 };
-pub use table::{describe, render_table};
+pub use table::{describe, render_analysis, render_comparison, render_table};

@@ -196,3 +196,160 @@ pub fn describe(s: &Scenario) -> String {
     }
     out
 }
+
+/// The paired comparison against the baseline and the officer-load table.
+pub fn render_comparison(s: &Scenario, outcome: &Outcome) -> String {
+    let mut out = String::new();
+    let summaries: Vec<_> = outcome
+        .strategies
+        .iter()
+        .map(|o| o.summary.clone())
+        .collect();
+    let _ = writeln!(
+        out,
+        "{:<18} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7}",
+        "officer load", "on duty", "duty", "busy", "non-110", "aux duty", "load", "cross-"
+    );
+    let _ = writeln!(
+        out,
+        "{:<18} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7}",
+        "(per person)", "off+aux", "(h/wk)", "(h/wk)", "(h/wk)", "(h/wk)", "CV", "dist %"
+    );
+    for st in &summaries {
+        let officers: Vec<_> = st.roles.iter().filter(|r| r.role.is_officer()).collect();
+        let people: u32 = officers.iter().map(|r| r.people).sum();
+        let non110 = if people > 0 {
+            Some(
+                officers
+                    .iter()
+                    .map(|r| r.non110_hours_per_week * f64::from(r.people))
+                    .sum::<f64>()
+                    / f64::from(people),
+            )
+        } else {
+            None
+        };
+        let _ = writeln!(
+            out,
+            "{:<18} {:>8} {} {} {} {} {} {}",
+            st.strategy,
+            format!("{}+{}", st.on_duty_officers, st.on_duty_auxiliaries),
+            num(st.officer_duty_hours_per_week, 8, 1),
+            num(st.officer_busy_hours_per_week, 8, 1),
+            num(non110, 8, 1),
+            num(st.aux_duty_hours_per_week, 8, 1),
+            num(st.officer_load_cv, 8, 2),
+            num(st.overall.cross_district_pct, 7, 1),
+        );
+    }
+    let comparison = crate::compare::compare(&summaries, &s.baseline);
+    if comparison.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "vs {} (paired by replication: difference [95% CI])",
+        s.baseline
+    );
+    let name_w = summaries
+        .iter()
+        .map(|s| s.strategy.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let _ = writeln!(
+        out,
+        "{:<name_w$} {:<29} {:>9} {:>19}  verdict",
+        "strategy", "metric", "diff", "95% CI"
+    );
+    for c in &comparison {
+        let ci = match (c.ci95_low, c.ci95_high) {
+            (Some(l), Some(h)) => format!("[{l:+.2}, {h:+.2}]"),
+            _ => "-".into(),
+        };
+        let _ = writeln!(
+            out,
+            "{:<name_w$} {:<29} {:>+9.2} {:>19}  {}",
+            c.strategy,
+            format!("{} ({})", c.label, c.unit),
+            c.difference,
+            ci,
+            c.verdict
+        );
+    }
+    out
+}
+
+/// What `policesim analytic` prints for one strategy.
+pub fn render_analysis(a: &crate::analytic::Analysis) -> String {
+    use crate::analytic::Model;
+    let mut out = String::new();
+    let _ = writeln!(out, "strategy {}", a.strategy);
+    if !a.misfits.is_empty() {
+        let _ = writeln!(out, "  does not fit the exact models:");
+        for m in &a.misfits {
+            let _ = writeln!(out, "  - {m}");
+        }
+    }
+    for m in &a.approximations {
+        let _ = writeln!(out, "  approximation: {m}");
+    }
+    for m in &a.models {
+        match m {
+            Model::ErlangC {
+                name,
+                units,
+                lambda_per_min,
+                service_mean_min,
+                result,
+            } => {
+                let load = lambda_per_min * service_mean_min;
+                match result {
+                    Some(q) => {
+                        let _ = writeln!(
+                            out,
+                            "  Erlang C  {name:<24} c={units:<3} load {load:>6.3} erl  utilisation {:>5.1}%  P(wait) {:>6.4}  mean wait {:>8.3} min",
+                            100.0 * q.utilization,
+                            q.p_wait,
+                            q.wait_mean_min
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(
+                            out,
+                            "  Erlang C  {name:<24} c={units:<3} load {load:>6.3} erl  unstable: the queue grows without bound"
+                        );
+                    }
+                }
+            }
+            Model::Hypercube {
+                units,
+                lambda_per_min,
+                service_mean_min,
+                result,
+            } => match result {
+                Ok(h) => {
+                    let _ = writeln!(
+                        out,
+                        "  hypercube (Larson), {} units, {:.3} calls/h, {:.1}-min jobs: P(all busy) {:.4}, mean wait {:.3} min, cross-district {:.2}%",
+                        units.len(),
+                        lambda_per_min * 60.0,
+                        service_mean_min,
+                        h.p_wait,
+                        h.wait_mean_min,
+                        100.0 * h.cross_district_share
+                    );
+                    let _ = writeln!(out, "  {:<20} {:>9}", "unit", "workload");
+                    for (u, w) in units.iter().zip(&h.workload) {
+                        let _ = writeln!(out, "  {u:<20} {:>8.2}%", 100.0 * w);
+                    }
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "  hypercube: {e}");
+                }
+            },
+        }
+    }
+    out
+}

@@ -300,7 +300,9 @@ impl Scenario {
 
     /// Index of the zone holding station `station`, if any.
     pub fn zone_of(&self, station: usize) -> Option<usize> {
-        self.zones.iter().position(|z| z.stations.contains(&station))
+        self.zones
+            .iter()
+            .position(|z| z.stations.contains(&station))
     }
 
     /// Index of the demand point nearest to `p` (ties: the first).

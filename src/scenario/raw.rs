@@ -487,6 +487,12 @@ pub struct RawZoneCooperation {
     /// Units at each station outside every zone (they answer their own jurisdiction).
     #[serde(default = "default_outside_units")]
     pub outside_units_per_station: u32,
+    /// Call-in units at each station outside every zone (for multi-unit incidents).
+    #[serde(default)]
+    pub outside_callin_units: u32,
+    /// Minutes until their called-in people can turn out.
+    #[serde(default = "default_callin_delay")]
+    pub outside_callin_delay_min: f64,
     /// Shift length override, hours.
     pub shift_hours: Option<u32>,
 }

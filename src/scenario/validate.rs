@@ -234,15 +234,16 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
     };
     for s in &scenario.strategies {
         let key = format!("strategies.{}", s.name());
-        // Every kind must be servable: otherwise a call waits forever.
+        // A force larger than the strategy can ever send never assembles:
+        // the units that come do the job and the rest is stood down.
         for (k, kind) in scenario.incidents.kinds.iter().enumerate() {
             let need = kind.units + kind.escalation.map_or(0, |e| e.units);
             let most = s.max_units_for(&scenario, k);
             if need > most {
-                c.error(
+                c.warn(
                     format!("incidents.kinds[{k}].units"),
                     format!(
-                        "kind {:?} needs up to {need} unit(s) at one incident, but {} can send at most {most}: such calls would wait forever (add units, call-in units or specialist units)",
+                        "kind {:?} needs up to {need} unit(s) at one incident, but {} can send at most {most}: its force will never assemble (add units, call-in units or specialist units)",
                         kind.name,
                         s.name()
                     ),
@@ -314,7 +315,10 @@ fn zones(raw: &RawScenario, stations: &[Station], c: &mut Collector) -> Vec<Zone
             c.error(format!("{key}.id"), format!("duplicate zone id {:?}", z.id));
         }
         if z.stations.is_empty() {
-            c.error(format!("{key}.stations"), "a zone needs at least one station");
+            c.error(
+                format!("{key}.stations"),
+                "a zone needs at least one station",
+            );
         }
         let mut members = Vec::new();
         for (j, id) in z.stations.iter().enumerate() {
@@ -378,11 +382,17 @@ fn squads(raw: &RawScenario, projection: Option<Projection>, c: &mut Collector) 
     for (i, q) in raw.traffic_squads.iter().enumerate() {
         let key = format!("traffic_squads[{i}]");
         if raw.traffic_squads[..i].iter().any(|o| o.id == q.id) {
-            c.error(format!("{key}.id"), format!("duplicate squad id {:?}", q.id));
+            c.error(
+                format!("{key}.id"),
+                format!("duplicate squad id {:?}", q.id),
+            );
         }
         let pos = point(c, &key, q.x_km, q.y_km, q.lat, q.lon, projection).unwrap_or_default();
         if q.units == 0 {
-            c.error(format!("{key}.units"), "a squad needs at least 1 unit, found 0");
+            c.error(
+                format!("{key}.units"),
+                "a squad needs at least 1 unit, found 0",
+            );
         }
         let crew = strategy::crew(q.crew, SQUAD_CREW, &format!("{key}.crew"), c);
         let urban = q.urban.map(|a| {

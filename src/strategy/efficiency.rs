@@ -16,8 +16,8 @@ use super::parts::{Squads, WaitQueue, add_squad_units, add_unit, squad_pools};
 use super::per_station::DEFAULT_CREW;
 use super::{Plan, Strategy, crew, nearest_free, shift_override};
 use crate::engine::{Crew, IncidentId, Sim, UnitId, UnitKind, UnitSpec};
-use crate::roster::{Role, RosterBuilder};
 use crate::roster::Shortage;
+use crate::roster::{Role, RosterBuilder};
 use crate::scenario::Scenario;
 use crate::scenario::diag::Collector;
 use crate::scenario::raw::RawEfficiency;
@@ -49,7 +49,10 @@ impl EfficiencyConfig {
     pub(crate) fn from_raw(raw: &RawEfficiency, s: &Scenario, c: &mut Collector) -> Option<Self> {
         let key = "strategies.efficiency";
         if raw.units == 0 {
-            c.error(format!("{key}.units"), "the pooled force needs at least 1 unit, found 0");
+            c.error(
+                format!("{key}.units"),
+                "the pooled force needs at least 1 unit, found 0",
+            );
             return None;
         }
         let posts = match &raw.posts {
@@ -63,7 +66,10 @@ impl EfficiencyConfig {
                     .filter_map(|(i, id)| {
                         let found = s.station_index(id);
                         if found.is_none() {
-                            c.error(format!("{key}.posts[{i}]"), format!("unknown station {id:?}"));
+                            c.error(
+                                format!("{key}.posts[{i}]"),
+                                format!("unknown station {id:?}"),
+                            );
                         }
                         found
                     })
@@ -73,11 +79,18 @@ impl EfficiencyConfig {
         let mut num = |name: &str, v: Option<f64>, default: f64| -> f64 {
             let v = v.unwrap_or(default);
             if !(v.is_finite() && v >= 0.0) {
-                c.error(format!("{key}.{name}"), format!("must be a finite number >= 0, found {v}"));
+                c.error(
+                    format!("{key}.{name}"),
+                    format!("must be a finite number >= 0, found {v}"),
+                );
             }
             v
         };
-        let call_processing_min = num("call_processing_min", raw.call_processing_min, s.call_processing_min);
+        let call_processing_min = num(
+            "call_processing_min",
+            raw.call_processing_min,
+            s.call_processing_min,
+        );
         let handoff_min = num("handoff_min", raw.handoff_min, s.handoff_min);
         let case_handling_factor = num("case_handling_factor", Some(raw.case_handling_factor), 1.0);
         Some(Self {
@@ -100,15 +113,35 @@ impl EfficiencyConfig {
         let off = s.stations.iter().map(|st| st.officers).sum();
         let aux = s.stations.iter().map(|st| st.auxiliaries).sum();
         let pools = (
-            b.pool("the area (pooled)", Role::PooledOfficer, off, "strategies.efficiency.units"),
-            b.pool("the area (pooled)", Role::Auxiliary, aux, "strategies.efficiency.units"),
+            b.pool(
+                "the area (pooled)",
+                Role::PooledOfficer,
+                off,
+                "strategies.efficiency.units",
+            ),
+            b.pool(
+                "the area (pooled)",
+                Role::Auxiliary,
+                aux,
+                "strategies.efficiency.units",
+            ),
         );
         let squads = squad_pools(&mut b, s);
         for n in 0..self.units {
             let post = self.posts[n as usize % self.posts.len()];
             let st = &s.stations[post];
             let name = format!("{}-p{}", st.id, n + 1);
-            add_unit(&mut fleet, &mut b, name, post, st.pos, self.crew, UnitKind::Pooled, 0.0, pools);
+            add_unit(
+                &mut fleet,
+                &mut b,
+                name,
+                post,
+                st.pos,
+                self.crew,
+                UnitKind::Pooled,
+                0.0,
+                pools,
+            );
         }
         for _ in 0..self.desk_officers_per_station * s.stations.len() as u32 {
             b.desk(pools.0);

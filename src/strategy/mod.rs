@@ -209,7 +209,8 @@ impl StrategyConfig {
             .iter()
             .filter(|u| u.kind == crate::engine::UnitKind::Squad)
             .count() as u32;
-        let to_squad = k.traffic && !s.squads.is_empty() && !matches!(self, StrategyConfig::TrafficMerged(_));
+        let to_squad =
+            k.traffic && !s.squads.is_empty() && !matches!(self, StrategyConfig::TrafficMerged(_));
         if to_squad {
             return squads;
         }
@@ -320,7 +321,11 @@ impl StrategyConfig {
 }
 
 /// Reads every `[strategies.*]` section, reporting errors to `c`.
-pub(crate) fn from_raw(raw: &RawStrategies, s: &Scenario, c: &mut Collector) -> Vec<StrategyConfig> {
+pub(crate) fn from_raw(
+    raw: &RawStrategies,
+    s: &Scenario,
+    c: &mut Collector,
+) -> Vec<StrategyConfig> {
     let mut out = Vec::new();
     if let Some(p) = &raw.per_station {
         if let Some(cfg) = PerStationConfig::from_raw(p, "strategies.per_station", c) {
@@ -363,7 +368,10 @@ pub(crate) fn any_section(raw: &RawStrategies) -> bool {
 pub(crate) fn shift_override(raw: Option<u32>, key: &str, c: &mut Collector) -> Option<u32> {
     if let Some(h) = raw {
         if ![24, 12, 8].contains(&h) {
-            c.error(format!("{key}.shift_hours"), format!("must be 24, 12 or 8, found {h}"));
+            c.error(
+                format!("{key}.shift_hours"),
+                format!("must be 24, 12 or 8, found {h}"),
+            );
         }
     }
     raw
@@ -406,9 +414,8 @@ pub fn work_per_call_min(s: &Scenario, base: Point, demand: &[usize]) -> f64 {
         .kinds
         .iter()
         .map(|k| {
-            let units = f64::from(k.units)
-                + k.escalation
-                    .map_or(0.0, |e| e.prob * f64::from(e.units));
+            let units =
+                f64::from(k.units) + k.escalation.map_or(0.0, |e| e.prob * f64::from(e.units));
             k.share * (units * (travel + k.on_scene.mean()) + k.case_handling.mean())
         })
         .sum()

@@ -332,8 +332,18 @@ pub(crate) fn station_pools(b: &mut RosterBuilder, s: &Scenario, station: usize)
     let st = &s.stations[station];
     let who = format!("station {:?}", st.id);
     (
-        b.pool(&who, Role::StationOfficer, st.officers, format!("stations[{station}].officers")),
-        b.pool(&who, Role::Auxiliary, st.auxiliaries, format!("stations[{station}].auxiliaries")),
+        b.pool(
+            &who,
+            Role::StationOfficer,
+            st.officers,
+            format!("stations[{station}].officers"),
+        ),
+        b.pool(
+            &who,
+            Role::Auxiliary,
+            st.auxiliaries,
+            format!("stations[{station}].auxiliaries"),
+        ),
     )
 }
 
@@ -345,8 +355,18 @@ pub(crate) fn squad_pools(b: &mut RosterBuilder, s: &Scenario) -> Vec<(u32, u32)
         .map(|(i, q)| {
             let who = format!("traffic squad {:?}", q.id);
             (
-                b.pool(&who, Role::SquadOfficer, q.officers, format!("traffic_squads[{i}].officers")),
-                b.pool(&who, Role::Auxiliary, q.auxiliaries, format!("traffic_squads[{i}].auxiliaries")),
+                b.external_pool(
+                    &who,
+                    Role::SquadOfficer,
+                    q.officers,
+                    format!("traffic_squads[{i}].officers"),
+                ),
+                b.external_pool(
+                    &who,
+                    Role::Auxiliary,
+                    q.auxiliaries,
+                    format!("traffic_squads[{i}].auxiliaries"),
+                ),
             )
         })
         .collect()

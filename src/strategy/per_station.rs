@@ -57,7 +57,10 @@ impl PerStationConfig {
         if !(raw.callin_delay_min.is_finite() && raw.callin_delay_min >= 0.0) {
             c.error(
                 format!("{key}.callin_delay_min"),
-                format!("must be a finite number >= 0, found {}", raw.callin_delay_min),
+                format!(
+                    "must be a finite number >= 0, found {}",
+                    raw.callin_delay_min
+                ),
             );
         }
         let callin_when = match raw.callin_when.as_str() {
@@ -94,19 +97,49 @@ impl PerStationConfig {
         for (i, st) in s.stations.iter().enumerate() {
             for n in 1..=self.units {
                 let name = format!("{}-{n}", st.id);
-                add_unit(&mut fleet, &mut b, name, i, st.pos, self.crew, UnitKind::Station, 0.0, pools[i]);
+                add_unit(
+                    &mut fleet,
+                    &mut b,
+                    name,
+                    i,
+                    st.pos,
+                    self.crew,
+                    UnitKind::Station,
+                    0.0,
+                    pools[i],
+                );
             }
             for n in 1..=extra.unwrap_or(0) {
                 let q = nearest_squad(s, st.pos);
                 let name = format!("{}-t{n}", st.id);
-                add_unit(&mut fleet, &mut b, name, i, st.pos, self.crew, UnitKind::Station, 0.0, squads[q]);
+                add_unit(
+                    &mut fleet,
+                    &mut b,
+                    name,
+                    i,
+                    st.pos,
+                    self.crew,
+                    UnitKind::Station,
+                    0.0,
+                    squads[q],
+                );
             }
         }
         for (i, st) in s.stations.iter().enumerate() {
             for n in 1..=self.callin_units {
                 let name = format!("{}-callin{n}", st.id);
                 let delay = self.callin_delay_min;
-                add_unit(&mut fleet, &mut b, name, i, st.pos, self.crew, UnitKind::CallIn, delay, pools[i]);
+                add_unit(
+                    &mut fleet,
+                    &mut b,
+                    name,
+                    i,
+                    st.pos,
+                    self.crew,
+                    UnitKind::CallIn,
+                    delay,
+                    pools[i],
+                );
             }
         }
         add_squad_units(&mut fleet, &mut b, s, &squads);
@@ -118,7 +151,11 @@ impl PerStationConfig {
 
     /// Most units one station can put on an incident.
     pub(crate) fn max_units(&self, _s: &Scenario, plan: &Plan) -> u32 {
-        let n = plan.fleet.iter().filter(|u| u.station == 0 && u.kind != UnitKind::Squad).count();
+        let n = plan
+            .fleet
+            .iter()
+            .filter(|u| u.station == 0 && u.kind != UnitKind::Squad)
+            .count();
         n as u32
     }
 }

@@ -13,9 +13,9 @@
 
 use serde::Serialize;
 
+use super::Plan;
 use super::per_station::PerStationConfig;
 use super::zone::ZoneCooperationConfig;
-use super::Plan;
 use crate::roster::Shortage;
 use crate::scenario::Scenario;
 use crate::scenario::diag::Collector;
@@ -56,7 +56,9 @@ impl TrafficMergedConfig {
                 "no incident kind is marked `traffic = true`: the merge changes nothing",
             );
         }
-        if !(raw.accident_rate_factor.is_finite() && (0.0..=1.0).contains(&raw.accident_rate_factor)) {
+        if !(raw.accident_rate_factor.is_finite()
+            && (0.0..=1.0).contains(&raw.accident_rate_factor))
+        {
             c.error(
                 format!("{key}.accident_rate_factor"),
                 format!("must be within 0..1, found {}", raw.accident_rate_factor),
@@ -70,7 +72,11 @@ impl TrafficMergedConfig {
         }
         let base = match raw.base.as_str() {
             "per_station" => match &all.per_station {
-                Some(p) => MergedBase::PerStation(PerStationConfig::from_raw(p, "strategies.per_station", c)?),
+                Some(p) => MergedBase::PerStation(PerStationConfig::from_raw(
+                    p,
+                    "strategies.per_station",
+                    c,
+                )?),
                 None => {
                     c.error(format!("{key}.base"), "base \"per_station\" needs a [strategies.per_station] section for its settings");
                     return None;

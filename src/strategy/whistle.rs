@@ -18,8 +18,8 @@ use super::parts::{
 use super::per_station::DEFAULT_CREW;
 use super::{Plan, Strategy, crew, nearest_free, shift_override};
 use crate::engine::{Crew, IncidentId, Sim, UnitId, UnitKind, UnitSpec};
-use crate::roster::{Role, RosterBuilder};
 use crate::roster::Shortage;
+use crate::roster::{Role, RosterBuilder};
 use crate::scenario::Scenario;
 use crate::scenario::diag::Collector;
 use crate::scenario::raw::RawStationWhistle;
@@ -40,20 +40,33 @@ pub struct StationWhistleConfig {
 }
 
 impl StationWhistleConfig {
-    pub(crate) fn from_raw(raw: &RawStationWhistle, s: &Scenario, c: &mut Collector) -> Option<Self> {
+    pub(crate) fn from_raw(
+        raw: &RawStationWhistle,
+        s: &Scenario,
+        c: &mut Collector,
+    ) -> Option<Self> {
         let key = "strategies.station_whistle";
         if raw.units == 0 {
-            c.error(format!("{key}.units"), "a strategy needs at least 1 unit per station, found 0");
+            c.error(
+                format!("{key}.units"),
+                "a strategy needs at least 1 unit per station, found 0",
+            );
             return None;
         }
         if s.specialists.is_empty() {
-            c.error(key, "station_whistle needs at least one [[specialist_units]] entry");
+            c.error(
+                key,
+                "station_whistle needs at least one [[specialist_units]] entry",
+            );
             return None;
         }
         if !(raw.whistle_after_min.is_finite() && raw.whistle_after_min >= 0.0) {
             c.error(
                 format!("{key}.whistle_after_min"),
-                format!("must be a finite number >= 0, found {}", raw.whistle_after_min),
+                format!(
+                    "must be a finite number >= 0, found {}",
+                    raw.whistle_after_min
+                ),
             );
         }
         let answering: Vec<usize> = match &raw.roles {
@@ -85,7 +98,9 @@ impl StationWhistleConfig {
     pub(crate) fn plan(&self, s: &Scenario) -> Result<Plan, Vec<Shortage>> {
         let mut b = RosterBuilder::new(s.roster, self.shift_hours);
         let mut fleet = Vec::new();
-        let pools: Vec<(u32, u32)> = (0..s.stations.len()).map(|i| station_pools(&mut b, s, i)).collect();
+        let pools: Vec<(u32, u32)> = (0..s.stations.len())
+            .map(|i| station_pools(&mut b, s, i))
+            .collect();
         let spec_pools: Vec<(u32, u32)> = s
             .specialists
             .iter()
@@ -93,8 +108,18 @@ impl StationWhistleConfig {
             .map(|(i, u)| {
                 let who = format!("specialist unit {:?}", u.id);
                 (
-                    b.pool(&who, Role::SpecialistOfficer, u.officers, format!("specialist_units[{i}].officers")),
-                    b.pool(&who, Role::Auxiliary, u.auxiliaries, format!("specialist_units[{i}].auxiliaries")),
+                    b.external_pool(
+                        &who,
+                        Role::SpecialistOfficer,
+                        u.officers,
+                        format!("specialist_units[{i}].officers"),
+                    ),
+                    b.external_pool(
+                        &who,
+                        Role::Auxiliary,
+                        u.auxiliaries,
+                        format!("specialist_units[{i}].auxiliaries"),
+                    ),
                 )
             })
             .collect();
@@ -102,12 +127,32 @@ impl StationWhistleConfig {
         for (i, st) in s.stations.iter().enumerate() {
             for n in 1..=self.units {
                 let name = format!("{}-{n}", st.id);
-                add_unit(&mut fleet, &mut b, name, i, st.pos, self.crew, UnitKind::Station, 0.0, pools[i]);
+                add_unit(
+                    &mut fleet,
+                    &mut b,
+                    name,
+                    i,
+                    st.pos,
+                    self.crew,
+                    UnitKind::Station,
+                    0.0,
+                    pools[i],
+                );
             }
         }
         for (k, u) in s.specialists.iter().enumerate() {
             let home = crate::scenario::nearest(s.stations.iter().map(|st| st.pos), u.pos);
-            add_unit(&mut fleet, &mut b, u.id.clone(), home, u.pos, u.crew, UnitKind::Specialist, 0.0, spec_pools[k]);
+            add_unit(
+                &mut fleet,
+                &mut b,
+                u.id.clone(),
+                home,
+                u.pos,
+                u.crew,
+                UnitKind::Specialist,
+                0.0,
+                spec_pools[k],
+            );
         }
         add_squad_units(&mut fleet, &mut b, s, &squads);
         Ok(Plan {

@@ -21,15 +21,15 @@
 use serde::Serialize;
 
 use super::parts::{
-    CallInWhen, Squads, Stations, WaitQueue, add_squad_units, add_unit, nearest_squad,
-    squad_pools, station_pools,
+    CallInWhen, Squads, Stations, WaitQueue, add_squad_units, add_unit, nearest_squad, squad_pools,
+    station_pools,
 };
 use super::per_station::DEFAULT_CREW;
 use super::{Plan, Strategy, crew, nearest_free, shift_override};
 use crate::engine::{Crew, IncidentId, Sim, UnitId, UnitKind, UnitSpec};
 use crate::map::Point;
-use crate::roster::{Role, RosterBuilder};
 use crate::roster::Shortage;
+use crate::roster::{Role, RosterBuilder};
 use crate::scenario::Scenario;
 use crate::scenario::diag::Collector;
 use crate::scenario::raw::RawZoneCooperation;
@@ -72,6 +72,10 @@ pub struct ZoneCooperationConfig {
     pub mobile_standby: Vec<MobileStandby>,
     /// Units at each station outside every zone.
     pub outside_units_per_station: u32,
+    /// Call-in units at each station outside every zone.
+    pub outside_callin_units: u32,
+    /// Their call-in delay, minutes.
+    pub outside_callin_delay_min: f64,
     /// Shift length override, hours.
     pub shift_hours: Option<u32>,
 }
@@ -124,13 +128,19 @@ impl ZoneCooperationConfig {
         }
         let saturation_max_groups = raw.saturation_max_groups.unwrap_or(raw.groups_per_zone);
         if saturation_max_groups == 0 {
-            c.error(format!("{key}.saturation_max_groups"), "must be at least 1, found 0");
+            c.error(
+                format!("{key}.saturation_max_groups"),
+                "must be at least 1, found 0",
+            );
         }
         let mut mobile_standby = Vec::new();
         for (i, m) in raw.mobile_standby.iter().enumerate() {
             let mk = format!("{key}.mobile_standby[{i}]");
             if let Some(h) = m.hours.iter().find(|h| **h > 23) {
-                c.error(format!("{mk}.hours"), format!("hours must be 0..23, found {h}"));
+                c.error(
+                    format!("{mk}.hours"),
+                    format!("hours must be 0..23, found {h}"),
+                );
             }
             if m.posts.is_empty() {
                 c.error(format!("{mk}.posts"), "needs at least one post");
@@ -171,6 +181,8 @@ impl ZoneCooperationConfig {
             saturation_max_groups,
             mobile_standby,
             outside_units_per_station: raw.outside_units_per_station,
+            outside_callin_units: raw.outside_callin_units,
+            outside_callin_delay_min: raw.outside_callin_delay_min,
             shift_hours: shift_override(raw.shift_hours, key, c),
         })
     }
@@ -196,14 +208,29 @@ impl ZoneCooperationConfig {
                 )
             })
             .collect();
-        let outside: Vec<usize> = (0..s.stations.len()).filter(|&i| s.zone_of(i).is_none()).collect();
-        let outside_pools: Vec<(u32, u32)> = outside.iter().map(|&i| station_pools(&mut b, s, i)).collect();
+        let outside: Vec<usize> = (0..s.stations.len())
+            .filter(|&i| s.zone_of(i).is_none())
+            .collect();
+        let outside_pools: Vec<(u32, u32)> = outside
+            .iter()
+            .map(|&i| station_pools(&mut b, s, i))
+            .collect();
         let squads = squad_pools(&mut b, s);
         for (zi, z) in s.zones.iter().enumerate() {
             let hub = &s.stations[z.hub];
             for n in 1..=self.groups_per_zone {
                 let name = format!("{}-g{n}", z.id);
-                add_unit(&mut fleet, &mut b, name, z.hub, hub.pos, self.crew, UnitKind::ZoneGroup, 0.0, zone_pools[zi]);
+                add_unit(
+                    &mut fleet,
+                    &mut b,
+                    name,
+                    z.hub,
+                    hub.pos,
+                    self.crew,
+                    UnitKind::ZoneGroup,
+                    0.0,
+                    zone_pools[zi],
+                );
             }
             for _ in 0..self.desk_officers_per_station * z.stations.len() as u32 {
                 b.desk(zone_pools[zi].0);
@@ -213,14 +240,49 @@ impl ZoneCooperationConfig {
             let st = &s.stations[i];
             for n in 1..=self.outside_units_per_station {
                 let name = format!("{}-{n}", st.id);
-                add_unit(&mut fleet, &mut b, name, i, st.pos, DEFAULT_CREW, UnitKind::Station, 0.0, outside_pools[k]);
+                add_unit(
+                    &mut fleet,
+                    &mut b,
+                    name,
+                    i,
+                    st.pos,
+                    DEFAULT_CREW,
+                    UnitKind::Station,
+                    0.0,
+                    outside_pools[k],
+                );
+            }
+            for n in 1..=self.outside_callin_units {
+                let name = format!("{}-callin{n}", st.id);
+                let delay = self.outside_callin_delay_min;
+                add_unit(
+                    &mut fleet,
+                    &mut b,
+                    name,
+                    i,
+                    st.pos,
+                    DEFAULT_CREW,
+                    UnitKind::CallIn,
+                    delay,
+                    outside_pools[k],
+                );
             }
         }
         for (i, st) in s.stations.iter().enumerate() {
             for n in 1..=extra.unwrap_or(0) {
                 let q = nearest_squad(s, st.pos);
                 let name = format!("{}-t{n}", st.id);
-                add_unit(&mut fleet, &mut b, name, i, st.pos, DEFAULT_CREW, UnitKind::Station, 0.0, squads[q]);
+                add_unit(
+                    &mut fleet,
+                    &mut b,
+                    name,
+                    i,
+                    st.pos,
+                    DEFAULT_CREW,
+                    UnitKind::Station,
+                    0.0,
+                    squads[q],
+                );
             }
         }
         add_squad_units(&mut fleet, &mut b, s, &squads);
@@ -238,7 +300,7 @@ impl ZoneCooperationConfig {
         };
         let has_outside = (0..s.stations.len()).any(|i| s.zone_of(i).is_none());
         if has_outside {
-            in_zone.min(self.outside_units_per_station)
+            in_zone.min(self.outside_units_per_station + self.outside_callin_units)
         } else {
             in_zone
         }
@@ -267,8 +329,14 @@ pub struct ZoneCooperation {
 impl ZoneCooperation {
     /// Fresh state for `fleet`; `merged` keeps road accidents outside the
     /// squad's urban area with the zone's own people.
-    pub fn new(s: &Scenario, cfg: &ZoneCooperationConfig, fleet: &[UnitSpec], merged: bool) -> Self {
-        let zone_of_station: Vec<Option<usize>> = (0..s.stations.len()).map(|i| s.zone_of(i)).collect();
+    pub fn new(
+        s: &Scenario,
+        cfg: &ZoneCooperationConfig,
+        fleet: &[UnitSpec],
+        merged: bool,
+    ) -> Self {
+        let zone_of_station: Vec<Option<usize>> =
+            (0..s.stations.len()).map(|i| s.zone_of(i)).collect();
         let mut groups = vec![Vec::new(); s.zones.len()];
         let mut zone_of_unit = vec![None; fleet.len()];
         for (i, u) in fleet.iter().enumerate() {
@@ -335,7 +403,8 @@ impl ZoneCooperation {
                 self.scratch.push((sim.response_min(u, incident), u));
             }
         }
-        self.scratch.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.scratch
+            .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let own = self.scratch.len();
         for (z, units) in self.groups.iter().enumerate() {
             if z != zone {
