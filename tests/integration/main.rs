@@ -3,10 +3,14 @@
 
 mod common;
 
+mod all_strategies;
 mod bad_input;
 mod conservation;
 mod determinism;
+mod dispatch_rules;
 mod generate_round_trip;
+mod hypercube_matches;
 mod queueing_theory;
 mod replay_is_exact;
 mod scenarios_run;
+mod strategies_agree;
