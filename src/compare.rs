@@ -2,12 +2,12 @@
 //! replication `r` of every strategy face the same incidents, so the
 //! difference per replication cancels most of the noise.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::metrics::{ReplicationSummary, StrategySummary, ci95_half_width};
 
 /// Which direction is good for a metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Better {
     /// Smaller is better (times, workload).
@@ -19,7 +19,7 @@ pub enum Better {
 }
 
 /// One metric of one strategy against the baseline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// The strategy.
     pub strategy: String,

@@ -39,6 +39,14 @@ enum Command {
         #[arg(long)]
         strategy: Option<String>,
     },
+    /// Redraw charts and report.html from DIR/summary.json (no simulation).
+    Chart {
+        /// Output directory of an earlier `run`.
+        dir: PathBuf,
+        /// Also write PNG copies of the charts.
+        #[arg(long)]
+        png: bool,
+    },
     /// Write a generated incident stream as a replay CSV.
     Generate {
         /// Scenario file (TOML).
@@ -89,6 +97,12 @@ struct RunArgs {
     /// No progress bar and no timing line.
     #[arg(long, short)]
     quiet: bool,
+    /// Also write PNG copies of the charts.
+    #[arg(long)]
+    png: bool,
+    /// Skip charts and report.html.
+    #[arg(long, conflicts_with = "png")]
+    no_charts: bool,
 }
 
 fn main() -> ExitCode {
@@ -181,6 +195,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Chart { dir, png } => {
+            for p in report::redraw(&dir, png)? {
+                println!("wrote {}", p.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Run(args) => run_command(args),
     }
 }
@@ -244,7 +264,11 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| Path::new("out").join(&s.name));
     let incidents_file = args.incidents.as_ref().map(|p| p.display().to_string());
-    let written = report::write_outputs(&dir, &s, &outcome, incidents_file.as_deref())?;
+    let charts = report::ChartOptions {
+        no_charts: args.no_charts,
+        png: args.png,
+    };
+    let written = report::write_outputs(&dir, &s, &outcome, incidents_file.as_deref(), charts)?;
     print!("{}", report::render_table(&s, &outcome));
     println!();
     print!("{}", report::render_comparison(&s, &outcome));

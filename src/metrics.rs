@@ -7,7 +7,7 @@
 //! asked for.
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::engine::{Live, RunOutput, RunSpec, UnitSpec, Visit};
@@ -68,6 +68,8 @@ pub struct Acc {
     pub cross_district: u64,
     /// Response times in thousandths of a minute.
     pub hist: Histogram<u64>,
+    /// Assembly times of assembled multi-unit incidents, thousandths of a minute.
+    pub assembly_hist: Histogram<u64>,
 }
 
 impl Default for Acc {
@@ -83,6 +85,7 @@ impl Default for Acc {
             open: 0,
             cross_district: 0,
             hist: Histogram::new(3).expect("3 significant digits is valid"),
+            assembly_hist: Histogram::new(3).expect("3 significant digits is valid"),
         }
     }
 }
@@ -99,6 +102,9 @@ impl Acc {
             if !a.is_nan() {
                 self.assembly_count += 1;
                 self.assembly_sum += a;
+                self.assembly_hist
+                    .record((a * HIST_SCALE).round() as u64)
+                    .expect("auto-resizing histogram");
             }
         }
         self.hist
@@ -117,6 +123,9 @@ impl Acc {
         self.open += other.open;
         self.cross_district += other.cross_district;
         self.hist.add(&other.hist).expect("auto-resizing histogram");
+        self.assembly_hist
+            .add(&other.assembly_hist)
+            .expect("auto-resizing histogram");
     }
 
     /// Mean response time, minutes.
@@ -151,7 +160,10 @@ impl Acc {
 
     /// Response-time quantile `q` (0..1), minutes.
     pub fn response_quantile(&self, q: f64) -> Option<f64> {
-        (self.count > 0).then(|| self.hist.value_at_quantile(q) as f64 / HIST_SCALE)
+        (self.count > 0).then(|| {
+            let v = self.hist.value_at_quantile(q);
+            self.hist.lowest_equivalent(v) as f64 / HIST_SCALE
+        })
     }
 }
 
@@ -267,7 +279,7 @@ impl Recorder {
 }
 
 /// Statistics of a group of incidents over all replications.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupSummary {
     /// Group name: strategy, kind name or station id.
     pub name: String,
@@ -281,6 +293,12 @@ pub struct GroupSummary {
     pub response_p50_min: Option<f64>,
     /// 90th percentile, minutes.
     pub response_p90_min: Option<f64>,
+    /// 5th percentile, minutes.
+    pub response_p05_min: Option<f64>,
+    /// 25th percentile, minutes.
+    pub response_p25_min: Option<f64>,
+    /// 75th percentile, minutes.
+    pub response_p75_min: Option<f64>,
     /// 95th percentile, minutes.
     pub response_p95_min: Option<f64>,
     /// Share reached within the target, percent.
@@ -303,7 +321,7 @@ pub struct GroupSummary {
 }
 
 /// The headline figures of one replication (for paired comparisons).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReplicationSummary {
     /// Replication number (0-based).
     pub replication: u32,
@@ -336,7 +354,7 @@ pub struct ReplicationSummary {
 }
 
 /// One unit's load over all replications.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnitSummary {
     /// Unit name.
     pub name: String,
@@ -351,7 +369,7 @@ pub struct UnitSummary {
 }
 
 /// Mean response and waiting calls in one hour of the day.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HourSummary {
     /// Hour of the day, 0..23.
     pub hour: u32,
@@ -364,7 +382,7 @@ pub struct HourSummary {
 }
 
 /// One person's work, averaged over replications.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonSummary {
     /// The pool (who they are).
     pub pool: String,
@@ -385,7 +403,7 @@ pub struct PersonSummary {
 }
 
 /// Work of everybody in one role.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoleSummary {
     /// Role.
     pub role: Role,
@@ -416,7 +434,7 @@ pub struct RoleSummary {
 }
 
 /// Everything one strategy produced, over all replications.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StrategySummary {
     /// Strategy name.
     pub strategy: String,
@@ -449,6 +467,10 @@ pub struct StrategySummary {
     pub people: Vec<PersonSummary>,
     /// Response and waiting calls by hour of the day.
     pub time_of_day: Vec<HourSummary>,
+    /// Empirical CDF of response times: `[minutes, share of incidents <= it]`.
+    pub response_cdf: Vec<[f64; 2]>,
+    /// Empirical CDF of assembly times of assembled multi-unit incidents.
+    pub assembly_cdf: Vec<[f64; 2]>,
     /// Each replication's headline figures.
     pub per_replication: Vec<ReplicationSummary>,
 }
@@ -490,6 +512,9 @@ fn group(name: &str, accs: &[&Acc], busy_min: f64, units: usize, window_min: f64
         response_p50_min: pooled.response_quantile(0.5),
         response_p90_min: pooled.response_quantile(0.9),
         response_p95_min: pooled.response_quantile(0.95),
+        response_p05_min: pooled.response_quantile(0.05),
+        response_p25_min: pooled.response_quantile(0.25),
+        response_p75_min: pooled.response_quantile(0.75),
         within_target_pct: pooled.within_target_pct(),
         wait_mean_min: mean(&wait),
         wait_mean_ci95_min: ci95_half_width(&wait),
@@ -499,6 +524,33 @@ fn group(name: &str, accs: &[&Acc], busy_min: f64, units: usize, window_min: f64
         open_incidents: pooled.open,
         cross_district_pct: pooled.cross_district_pct(),
     }
+}
+
+/// Empirical CDF points of a histogram, thinned to steps of at least 0.2 %
+/// of the incidents (exact at every point kept; the last point is 1).
+pub fn cdf(h: &Histogram<u64>) -> Vec<[f64; 2]> {
+    let total = h.len();
+    if total == 0 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut seen = 0u64;
+    let mut last = 0.0;
+    let mut values = h.iter_recorded().peekable();
+    while let Some(v) = values.next() {
+        seen += v.count_since_last_iteration();
+        let share = seen as f64 / total as f64;
+        if share - last >= 0.002 || values.peek().is_none() {
+            // The bucket's lowest value: exact for values the histogram
+            // represents exactly, within 0.1 % otherwise.
+            out.push([
+                h.lowest_equivalent(v.value_iterated_to()) as f64 / HIST_SCALE,
+                share,
+            ]);
+            last = share;
+        }
+    }
+    out
 }
 
 /// Coefficient of variation (sd / mean, population sd) of `xs`.
@@ -728,7 +780,13 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput]) -> StrategySummary
             }
         })
         .collect();
+    let mut pooled = Acc::default();
+    for a in &overall {
+        pooled.merge(a);
+    }
     StrategySummary {
+        response_cdf: cdf(&pooled.hist),
+        assembly_cdf: cdf(&pooled.assembly_hist),
         strategy: strategy.to_string(),
         replications: runs.len() as u32,
         overall: group(strategy, &overall, total_busy, on_duty.len(), window_min),

@@ -7,13 +7,13 @@
 //! `posts / people` of all shifts — with 4 officers and 1 post on 24-hour
 //! shifts, every 4th day, 42 hours a week.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::Crew;
 use crate::scenario::{MIN_PER_DAY, RosterSpec};
 
 /// What kind of work a pool's people do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Officers of one station answering its calls.

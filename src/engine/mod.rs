@@ -21,7 +21,7 @@ mod queue;
 
 pub use queue::EventQueue;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::incidents::Incident;
 use crate::map::{Point, TravelModel};
@@ -48,7 +48,7 @@ pub struct Crew {
 }
 
 /// What a unit is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     /// A station's duty unit.

@@ -4,8 +4,11 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::charts::{self, CHARTS, ChartError};
+use super::html;
+use super::map_data::MapData;
 use crate::compare::{Comparison, compare};
 use crate::experiment::Outcome;
 use crate::metrics::StrategySummary;
@@ -135,7 +138,7 @@ pub fn summary_csv_rows(summaries: &[StrategySummary]) -> Vec<SummaryRow> {
 }
 
 /// What was run, for `summary.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunInfo {
     /// Scenario name.
     pub scenario: String,
@@ -159,10 +162,14 @@ pub struct RunInfo {
     pub baseline: String,
     /// Replay file, when incidents were replayed.
     pub incidents_file: Option<String>,
+    /// Incident kinds, in scenario order.
+    pub kinds: Vec<String>,
+    /// Relative call weights of hours 0..23.
+    pub hourly_weights: Vec<f64>,
 }
 
 /// The whole of `summary.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SummaryFile {
     /// What was run.
     pub run: RunInfo,
@@ -170,6 +177,8 @@ pub struct SummaryFile {
     pub strategies: Vec<StrategySummary>,
     /// Paired differences against the baseline.
     pub comparison: Vec<Comparison>,
+    /// What the map chart draws.
+    pub map: MapData,
 }
 
 /// Failure to write outputs; nothing is left half-written.
@@ -190,6 +199,17 @@ pub enum OutputError {
         path: String,
         /// The CSV error.
         source: csv::Error,
+    },
+    /// A chart could not be drawn.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    /// `summary.json` could not be read back.
+    #[error("{path}: not a policesim summary: {source}")]
+    Read {
+        /// The path.
+        path: String,
+        /// The JSON error.
+        source: serde_json::Error,
     },
     /// JSON serialisation failed.
     #[error("{path}: {source}")]
@@ -248,42 +268,18 @@ impl Drop for Staged {
     }
 }
 
-/// Writes `summary.csv`, `summary.json` and, when records were kept,
-/// `incidents.csv` into `dir`. Returns the paths written.
-pub fn write_outputs(
-    dir: &Path,
+/// The content of `summary.json` for a run.
+pub fn summary_file(
     scenario: &Scenario,
     outcome: &Outcome,
     incidents_file: Option<&str>,
-) -> Result<Vec<PathBuf>, OutputError> {
-    fs::create_dir_all(dir).map_err(|source| OutputError::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    let summaries: Vec<StrategySummary> = outcome
+) -> SummaryFile {
+    let strategies: Vec<StrategySummary> = outcome
         .strategies
         .iter()
         .map(|s| s.summary.clone())
         .collect();
-    let mut staged = Staged { files: Vec::new() };
-    let csv_err = |path: &str| {
-        let path = dir.join(path).display().to_string();
-        move |source| OutputError::Csv {
-            path: path.clone(),
-            source,
-        }
-    };
-    staged.stage(dir, "summary.csv", |w| {
-        let mut wtr = csv::Writer::from_writer(w);
-        for row in summary_csv_rows(&summaries) {
-            wtr.serialize(row).map_err(csv_err("summary.csv"))?;
-        }
-        wtr.flush().map_err(|source| OutputError::Io {
-            path: dir.join("summary.csv").display().to_string(),
-            source,
-        })
-    })?;
-    let file = SummaryFile {
+    SummaryFile {
         run: RunInfo {
             scenario: scenario.name.clone(),
             description: scenario.description.clone(),
@@ -296,10 +292,72 @@ pub fn write_outputs(
             target_min: scenario.target_min,
             baseline: scenario.baseline.clone(),
             incidents_file: incidents_file.map(str::to_string),
+            kinds: scenario
+                .incidents
+                .kinds
+                .iter()
+                .map(|k| k.name.clone())
+                .collect(),
+            hourly_weights: scenario.incidents.hourly.to_vec(),
         },
-        comparison: compare(&summaries, &scenario.baseline),
-        strategies: summaries,
+        comparison: compare(&strategies, &scenario.baseline),
+        strategies,
+        map: MapData::new(scenario),
+    }
+}
+
+/// What to draw besides the data files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChartOptions {
+    /// Skip charts and report.
+    pub no_charts: bool,
+    /// Also write PNG copies of the charts.
+    pub png: bool,
+}
+
+/// Writes `summary.csv`, `comparison.csv`, `summary.json`, `incidents.csv`
+/// (when records were kept), `charts/` and `report.html` into `dir`, all or
+/// nothing. Returns the paths written.
+pub fn write_outputs(
+    dir: &Path,
+    scenario: &Scenario,
+    outcome: &Outcome,
+    incidents_file: Option<&str>,
+    charts: ChartOptions,
+) -> Result<Vec<PathBuf>, OutputError> {
+    fs::create_dir_all(dir).map_err(|source| OutputError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let file = summary_file(scenario, outcome, incidents_file);
+    let json = serde_json::to_string_pretty(&file).map_err(|source| OutputError::Json {
+        path: dir.join("summary.json").display().to_string(),
+        source,
+    })?;
+    // Charts are drawn from the JSON as read back, exactly as `policesim
+    // chart` will draw them later.
+    let file: SummaryFile = serde_json::from_str(&json).map_err(|source| OutputError::Read {
+        path: dir.join("summary.json").display().to_string(),
+        source,
+    })?;
+    let mut staged = Staged { files: Vec::new() };
+    let csv_err = |path: &str| {
+        let path = dir.join(path).display().to_string();
+        move |source| OutputError::Csv {
+            path: path.clone(),
+            source,
+        }
     };
+    staged.stage(dir, "summary.csv", |w| {
+        let mut wtr = csv::Writer::from_writer(w);
+        for row in summary_csv_rows(&file.strategies) {
+            wtr.serialize(row).map_err(csv_err("summary.csv"))?;
+        }
+        wtr.flush().map_err(|source| OutputError::Io {
+            path: dir.join("summary.csv").display().to_string(),
+            source,
+        })
+    })?;
     staged.stage(dir, "comparison.csv", |w| {
         let mut wtr = csv::WriterBuilder::new().has_headers(false).from_writer(w);
         wtr.write_record(COMPARISON_COLUMNS)
@@ -313,17 +371,76 @@ pub fn write_outputs(
         })
     })?;
     staged.stage(dir, "summary.json", |w| {
-        serde_json::to_writer_pretty(&mut *w, &file).map_err(|source| OutputError::Json {
-            path: dir.join("summary.json").display().to_string(),
-            source,
-        })
+        w.write_all(json.as_bytes())
+            .map_err(|source| OutputError::Io {
+                path: dir.join("summary.json").display().to_string(),
+                source,
+            })
     })?;
     if outcome.per_incident {
         staged.stage(dir, "incidents.csv", |w| {
             write_incidents(w, scenario, outcome).map_err(csv_err("incidents.csv"))
         })?;
     }
+    if !charts.no_charts {
+        stage_charts(&mut staged, dir, &file, charts.png)?;
+    }
     staged.commit()
+}
+
+/// Redraws `charts/` and `report.html` in `dir` from its `summary.json`.
+pub fn redraw(dir: &Path, png: bool) -> Result<Vec<PathBuf>, OutputError> {
+    let path = dir.join("summary.json");
+    let text = fs::read_to_string(&path).map_err(|source| OutputError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let file: SummaryFile = serde_json::from_str(&text).map_err(|source| OutputError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut staged = Staged { files: Vec::new() };
+    stage_charts(&mut staged, dir, &file, png)?;
+    staged.commit()
+}
+
+fn stage_charts(
+    staged: &mut Staged,
+    dir: &Path,
+    file: &SummaryFile,
+    png: bool,
+) -> Result<(), OutputError> {
+    let charts_dir = dir.join("charts");
+    fs::create_dir_all(&charts_dir).map_err(|source| OutputError::Io {
+        path: charts_dir.display().to_string(),
+        source,
+    })?;
+    let mut svgs = Vec::with_capacity(CHARTS.len());
+    for (stem, _, _) in CHARTS {
+        let svg = charts::svg(stem, file)?;
+        staged.stage(&charts_dir, &format!("{stem}.svg"), |w| {
+            w.write_all(svg.as_bytes())
+                .map_err(|source| OutputError::Io {
+                    path: charts_dir.join(format!("{stem}.svg")).display().to_string(),
+                    source,
+                })
+        })?;
+        if png {
+            let name = format!("{stem}.png");
+            let tmp = charts_dir.join(format!(".{name}.partial.png"));
+            charts::png(stem, file, &tmp)?;
+            staged.files.push((tmp, charts_dir.join(name)));
+        }
+        svgs.push(svg);
+    }
+    let page = html::report(file, &svgs);
+    staged.stage(dir, "report.html", |w| {
+        w.write_all(page.as_bytes())
+            .map_err(|source| OutputError::Io {
+                path: dir.join("report.html").display().to_string(),
+                source,
+            })
+    })
 }
 
 fn write_incidents<W: Write>(w: W, s: &Scenario, outcome: &Outcome) -> csv::Result<()> {

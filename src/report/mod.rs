@@ -1,13 +1,18 @@
 //! Everything that turns results into something to read: the console table,
-//! CSV and JSON files, and the scenario description of `policesim check`.
+//! CSV and JSON files, charts, the HTML report, and the scenario
+//! description of `policesim check`.
 //!
-//! Every exporter reads the same [`crate::metrics::StrategySummary`] values.
+//! Every exporter reads the same [`crate::metrics::StrategySummary`] values;
+//! charts and the report read them back from `summary.json`.
 
+pub mod charts;
 mod files;
+pub mod html;
+pub mod map_data;
 mod table;
 
 pub use files::{
-    COMPARISON_COLUMNS, INCIDENT_COLUMNS, OutputError, SUMMARY_COLUMNS, SummaryFile,
-    summary_csv_rows, write_outputs,
+    COMPARISON_COLUMNS, ChartOptions, INCIDENT_COLUMNS, OutputError, RunInfo, SUMMARY_COLUMNS,
+    SummaryFile, redraw, summary_csv_rows, summary_file, write_outputs,
 };
 pub use table::{describe, render_analysis, render_comparison, render_table};

@@ -5,6 +5,7 @@ mod common;
 
 mod all_strategies;
 mod bad_input;
+mod charts_and_report;
 mod conservation;
 mod determinism;
 mod dispatch_rules;

@@ -1,0 +1,1154 @@
+//! The charts, drawn with plotters from `summary.json` data alone, so
+//! `policesim chart DIR` redraws exactly what `policesim run` drew.
+//!
+//! Text is measured with an embedded DejaVu Sans (no system fonts needed);
+//! SVG output names the `sans-serif` family, PNG output rasterises the
+//! embedded font.
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::SummaryFile;
+use crate::compare::Comparison;
+use crate::metrics::StrategySummary;
+
+/// The embedded font (DejaVu Sans, Bitstream Vera licence: assets/).
+static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+fn register_font() {
+    REGISTER.call_once(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+            .unwrap_or_else(|_| panic!("the embedded font is valid"));
+    });
+}
+
+/// SVG size in pixels.
+pub const SVG_SIZE: (u32, u32) = (1200, 750);
+/// PNG size in pixels.
+pub const PNG_SIZE: (u32, u32) = (1600, 1000);
+
+/// One colour per strategy, the same in every chart (Okabe-Ito, readable
+/// for colour-blind readers).
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(120, 120, 120),
+    RGBColor(0, 0, 0),
+];
+
+/// The colour of strategy number `i`.
+pub fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// A chart failed to draw.
+#[derive(Debug, thiserror::Error)]
+#[error("chart {chart}: {message}")]
+pub struct ChartError {
+    /// Which chart.
+    pub chart: &'static str,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The charts, in report order: `(file stem, title, how to read it)`.
+pub const CHARTS: [(&str, &str, &str); 7] = [
+    (
+        "response_cdf",
+        "Response-time distribution",
+        "Each line shows, for every response time on the horizontal axis, the share of incidents reached at least that fast; higher and further left is better. The dashed line is the target, and the legend gives each strategy's share within it.",
+    ),
+    (
+        "response_by_kind",
+        "Response time by incident kind",
+        "Boxes span the middle half of response times (25th to 75th percentile) with the median as a line; whiskers reach the 5th and 95th percentiles. Compare strategies side by side within each kind.",
+    ),
+    (
+        "comparison",
+        "Paired comparison with the baseline",
+        "Each dot is a strategy's mean difference from the baseline over replications that saw the same incidents, with its 95% confidence interval. An interval that does not cross the zero line is a real difference; for times and workload, left of zero is better.",
+    ),
+    (
+        "officer_load",
+        "Officer load",
+        "Each dot is one person: hours on duty per week (left) and hours spent on incidents per week (right), grouped by strategy and role; bars mark the means. A wide spread means an uneven load; the legend gives the coefficient of variation of station officers' incident hours.",
+    ),
+    (
+        "time_of_day",
+        "Time of day",
+        "Mean response time (left) and mean number of calls waiting for a first unit (right) by hour of the call, over the grey bars of the call profile. Peaks show when the organisation runs short of free units.",
+    ),
+    (
+        "map",
+        "County map",
+        "Stations (triangles; hubs as large squares) with their zones shaded, demand points sized by call volume over a grey density of sampled incidents, standby posts (diamonds) and traffic-squad or specialist bases (crosses) with any urban area kept by the squad. Axes are in km at equal scale.",
+    ),
+    (
+        "assembly",
+        "Assembling the force for multi-unit incidents",
+        "For incidents needing several units, the share whose full force was on scene within the time on the horizontal axis. Lines stop short of 100% when some forces were stood down before they assembled (share in the legend).",
+    ),
+];
+
+type Area<'a, DB> = DrawingArea<DB, Shift>;
+
+fn fail<E: std::fmt::Display>(chart: &'static str) -> impl Fn(E) -> ChartError {
+    move |e| ChartError {
+        chart,
+        message: e.to_string(),
+    }
+}
+
+fn font(size: u32) -> TextStyle<'static> {
+    ("sans-serif", size).into_font().color(&BLACK)
+}
+
+/// Draws chart `stem` of `data` as SVG text.
+pub fn svg(stem: &'static str, data: &SummaryFile) -> Result<String, ChartError> {
+    register_font();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, SVG_SIZE).into_drawing_area();
+        draw(stem, &root, data)?;
+        root.present().map_err(fail(stem))?;
+    }
+    Ok(out)
+}
+
+/// Draws chart `stem` of `data` as a PNG file.
+pub fn png(
+    stem: &'static str,
+    data: &SummaryFile,
+    path: &std::path::Path,
+) -> Result<(), ChartError> {
+    register_font();
+    let root = BitMapBackend::new(path, PNG_SIZE).into_drawing_area();
+    draw(stem, &root, data)?;
+    root.present().map_err(fail(stem))?;
+    Ok(())
+}
+
+fn draw<DB: DrawingBackend>(
+    stem: &'static str,
+    root: &Area<DB>,
+    data: &SummaryFile,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(fail(stem))?;
+    let title = CHARTS.iter().find(|c| c.0 == stem).map_or(stem, |c| c.1);
+    let caption = format!("{}: {}", data.run.scenario, title.to_lowercase());
+    let (top, body) = root.split_vertically(56);
+    top.draw(&Text::new(caption, (24, 16), font(26)))
+        .map_err(fail(stem))?;
+    match stem {
+        "response_cdf" => response_cdf(&body, data),
+        "response_by_kind" => by_kind(&body, data),
+        "comparison" => comparison(&body, data),
+        "officer_load" => officer_load(&body, data),
+        "time_of_day" => time_of_day(&body, data),
+        "map" => map(&body, data),
+        "assembly" => assembly(&body, data),
+        _ => Err(ChartError {
+            chart: stem,
+            message: "unknown chart".into(),
+        }),
+    }
+}
+
+/// A tick label without needless decimals.
+fn tick(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else if (v * 10.0 - (v * 10.0).round()).abs() < 1e-9 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn nice_max(v: f64) -> f64 {
+    if v <= 0.0 || !v.is_finite() {
+        return 1.0;
+    }
+    let mag = 10f64.powf(v.log10().floor());
+    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if step * mag >= v {
+            return step * mag;
+        }
+    }
+    10.0 * mag
+}
+
+/// The x range that holds 97 % of every strategy's incidents (the long
+/// tail would squash the interesting part).
+fn cdf_range(cdfs: &[&[[f64; 2]]]) -> f64 {
+    let x = cdfs
+        .iter()
+        .filter_map(|c| c.iter().find(|p| p[1] >= 0.97).or(c.last()))
+        .map(|p| p[0])
+        .fold(0.0, f64::max);
+    nice_max(x * 1.05)
+}
+
+fn step_points(cdf: &[[f64; 2]], xmax: f64) -> Vec<(f64, f64)> {
+    let mut pts = vec![(0.0, 0.0)];
+    let mut prev = 0.0;
+    for p in cdf {
+        let x = p[0].min(xmax);
+        pts.push((x, prev));
+        pts.push((x, p[1]));
+        prev = p[1];
+        if p[0] >= xmax {
+            break;
+        }
+    }
+    pts.push((xmax, prev));
+    pts
+}
+
+fn cdf_chart<DB: DrawingBackend>(
+    area: &Area<DB>,
+    data: &SummaryFile,
+    stem: &'static str,
+    curves: Vec<(String, &[[f64; 2]])>,
+    x_desc: &str,
+    target: Option<f64>,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let xmax = cdf_range(&curves.iter().map(|c| c.1).collect::<Vec<_>>());
+    let mut chart = ChartBuilder::on(area)
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..xmax, 0.0..100.0)
+        .map_err(fail(stem))?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc("share of incidents (%)")
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
+        .label_style(font(18))
+        .axis_desc_style(font(20))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(fail(stem))?;
+    if let Some(t) = target {
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(t, 0.0), (t, 100.0)],
+                8,
+                6,
+                RGBColor(90, 90, 90).stroke_width(2),
+            ))
+            .map_err(fail(stem))?
+            .label(format!("target {t:.0} min"))
+            .legend(|(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + 24, y)],
+                    RGBColor(90, 90, 90).stroke_width(2),
+                )
+            });
+    }
+    for (i, (label, cdf)) in curves.iter().enumerate() {
+        let c =
+            strategy_colour(data, label.split(' ').next().unwrap_or(label)).unwrap_or(colour(i));
+        let pts: Vec<(f64, f64)> = step_points(cdf, xmax)
+            .into_iter()
+            .map(|(x, y)| (x, 100.0 * y))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(pts, c.stroke_width(3)))
+            .map_err(fail(stem))?
+            .label(label.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(font(18))
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()
+        .map_err(fail(stem))?;
+    Ok(())
+}
+
+fn strategy_colour(data: &SummaryFile, name: &str) -> Option<RGBColor> {
+    data.strategies
+        .iter()
+        .position(|s| s.strategy == name)
+        .map(colour)
+}
+
+fn response_cdf<DB: DrawingBackend>(area: &Area<DB>, data: &SummaryFile) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let t = data.run.target_min;
+    let curves = data
+        .strategies
+        .iter()
+        .map(|s| {
+            let within = s.overall.within_target_pct.unwrap_or(f64::NAN);
+            (
+                format!("{} ({within:.1}% within {t:.0} min)", s.strategy),
+                s.response_cdf.as_slice(),
+            )
+        })
+        .collect();
+    cdf_chart(
+        area,
+        data,
+        "response_cdf",
+        curves,
+        "call to first unit on scene (min)",
+        Some(t),
+    )
+}
+
+fn assembly<DB: DrawingBackend>(area: &Area<DB>, data: &SummaryFile) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let stem = "assembly";
+    let curves: Vec<(String, &[[f64; 2]])> = data
+        .strategies
+        .iter()
+        .filter(|s| !s.assembly_cdf.is_empty())
+        .map(|s| {
+            let assembled = assembled_pct(s);
+            // Scale the curve so it ends at the assembled share.
+            (
+                format!("{} ({assembled:.1}% assembled)", s.strategy),
+                s.assembly_cdf.as_slice(),
+            )
+        })
+        .collect();
+    if curves.is_empty() {
+        return no_data(area, stem, "no incident needed more than one unit");
+    }
+    // The CDFs are over assembled incidents: rescale to all multi-unit ones.
+    let scaled: Vec<(String, Vec<[f64; 2]>)> = data
+        .strategies
+        .iter()
+        .filter(|s| !s.assembly_cdf.is_empty())
+        .zip(&curves)
+        .map(|(s, (label, cdf))| {
+            let f = assembled_pct(s) / 100.0;
+            (
+                label.clone(),
+                cdf.iter().map(|p| [p[0], p[1] * f]).collect(),
+            )
+        })
+        .collect();
+    let refs = scaled
+        .iter()
+        .map(|(l, c)| (l.clone(), c.as_slice()))
+        .collect();
+    cdf_chart(
+        area,
+        data,
+        stem,
+        refs,
+        "call to the whole force on scene (min)",
+        None,
+    )
+}
+
+fn assembled_pct(s: &StrategySummary) -> f64 {
+    let (mut multi, mut ok) = (0.0, 0.0);
+    for k in &s.per_kind {
+        if let Some(p) = k.assembled_pct {
+            // Weight by incidents of the kind.
+            multi += k.incidents as f64;
+            ok += k.incidents as f64 * p / 100.0;
+        }
+    }
+    if multi > 0.0 {
+        100.0 * ok / multi
+    } else {
+        s.overall.assembled_pct.unwrap_or(100.0)
+    }
+}
+
+fn no_data<DB: DrawingBackend>(
+    area: &Area<DB>,
+    stem: &'static str,
+    why: &str,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let (w, h) = area.dim_in_pixel();
+    area.draw(&Text::new(
+        format!("No data: {why}."),
+        (w as i32 / 2, h as i32 / 2),
+        font(24).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+    .map_err(fail(stem))?;
+    Ok(())
+}
+
+fn by_kind<DB: DrawingBackend>(area: &Area<DB>, data: &SummaryFile) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let stem = "response_by_kind";
+    let kinds = &data.run.kinds;
+    let n = data.strategies.len().max(1) as f64;
+    let ymax = nice_max(
+        data.strategies
+            .iter()
+            .flat_map(|s| s.per_kind.iter().filter_map(|k| k.response_p95_min))
+            .fold(0.0, f64::max)
+            * 1.05,
+    );
+    let kind_names = kinds.clone();
+    let formatter = move |x: &f64| -> String {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < kind_names.len() {
+            kind_names[i as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    let mut chart = ChartBuilder::on(area)
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(80)
+        .build_cartesian_2d(-0.5..(kinds.len() as f64 - 0.5), 0.0..ymax)
+        .map_err(fail(stem))?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(kinds.len() * 2 + 1)
+        .x_label_formatter(&formatter)
+        .x_desc("incident kind")
+        .y_desc("call to first unit on scene (min)")
+        .y_label_formatter(&|v| tick(*v))
+        .label_style(font(18))
+        .axis_desc_style(font(20))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(fail(stem))?;
+    let width = 0.8 / n;
+    for (si, s) in data.strategies.iter().enumerate() {
+        let c = colour(si);
+        let mut shapes: Vec<DynElement<'static, DB, (f64, f64)>> = Vec::new();
+        for (k, g) in s.per_kind.iter().enumerate() {
+            let (Some(p5), Some(p25), Some(p50), Some(p75), Some(p95)) = (
+                g.response_p05_min,
+                g.response_p25_min,
+                g.response_p50_min,
+                g.response_p75_min,
+                g.response_p95_min,
+            ) else {
+                continue;
+            };
+            let x0 = k as f64 - 0.4 + si as f64 * width + width * 0.1;
+            let x1 = x0 + width * 0.8;
+            let xm = (x0 + x1) / 2.0;
+            shapes.push(Rectangle::new([(x0, p25), (x1, p75)], c.mix(0.35).filled()).into_dyn());
+            shapes.push(Rectangle::new([(x0, p25), (x1, p75)], c.stroke_width(2)).into_dyn());
+            shapes.push(
+                PathElement::new(vec![(x0, p50), (x1, p50)], BLACK.stroke_width(3)).into_dyn(),
+            );
+            shapes.push(PathElement::new(vec![(xm, p75), (xm, p95)], c.stroke_width(2)).into_dyn());
+            shapes.push(PathElement::new(vec![(xm, p25), (xm, p5)], c.stroke_width(2)).into_dyn());
+            let cap = width * 0.2;
+            shapes.push(
+                PathElement::new(vec![(xm - cap, p95), (xm + cap, p95)], c.stroke_width(2))
+                    .into_dyn(),
+            );
+            shapes.push(
+                PathElement::new(vec![(xm - cap, p5), (xm + cap, p5)], c.stroke_width(2))
+                    .into_dyn(),
+            );
+        }
+        chart
+            .draw_series(shapes)
+            .map_err(fail(stem))?
+            .label(s.strategy.clone())
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 7), (x + 20, y + 7)], c.mix(0.6).filled())
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(font(18))
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()
+        .map_err(fail(stem))?;
+    Ok(())
+}
+
+fn comparison<DB: DrawingBackend>(area: &Area<DB>, data: &SummaryFile) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let stem = "comparison";
+    if data.comparison.is_empty() {
+        return no_data(area, stem, "only the baseline was run");
+    }
+    let mut metrics: Vec<&str> = Vec::new();
+    for c in &data.comparison {
+        if !metrics.contains(&c.metric.as_str()) {
+            metrics.push(&c.metric);
+        }
+    }
+    let (head, body) = area.split_vertically(30);
+    head.draw(&Text::new(
+        format!(
+            "strategy minus {} (mean of paired differences, 95% CI)",
+            data.run.baseline
+        ),
+        (24, 4),
+        font(18),
+    ))
+    .map_err(fail(stem))?;
+    let cols = 2;
+    let rows = metrics.len().div_ceil(cols);
+    let panels = body.split_evenly((rows, cols));
+    let strategies: Vec<&StrategySummary> = data
+        .strategies
+        .iter()
+        .filter(|s| s.strategy != data.run.baseline)
+        .collect();
+    for (panel, metric) in panels.iter().zip(&metrics) {
+        let rows: Vec<&Comparison> = strategies
+            .iter()
+            .filter_map(|s| {
+                data.comparison
+                    .iter()
+                    .find(|c| c.metric == *metric && c.strategy == s.strategy)
+            })
+            .collect();
+        let Some(first) = rows.first() else { continue };
+        let extent = rows
+            .iter()
+            .flat_map(|c| {
+                [
+                    c.difference,
+                    c.ci95_low.unwrap_or(c.difference),
+                    c.ci95_high.unwrap_or(c.difference),
+                ]
+            })
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        let lim = if extent > 0.0 { extent * 1.25 } else { 1.0 };
+        let names: Vec<String> = rows.iter().map(|c| c.strategy.clone()).collect();
+        let label = move |y: &f64| -> String {
+            let i = y.round();
+            if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let mut chart = ChartBuilder::on(panel)
+            .margin(12)
+            .caption(format!("{} ({})", first.label, first.unit), font(18))
+            .x_label_area_size(30)
+            .y_label_area_size(150)
+            .build_cartesian_2d(-lim..lim, -0.6..(rows.len() as f64 - 0.4))
+            .map_err(fail(stem))?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(rows.len() * 2 + 1)
+            .y_label_formatter(&label)
+            .x_labels(5)
+            .x_label_formatter(&|v| tick(*v))
+            .label_style(font(15))
+            .light_line_style(RGBColor(238, 238, 238))
+            .draw()
+            .map_err(fail(stem))?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, -0.6), (0.0, rows.len() as f64 - 0.4)],
+                BLACK.stroke_width(2),
+            )))
+            .map_err(fail(stem))?;
+        for (i, c) in rows.iter().enumerate() {
+            let col = strategy_colour(data, &c.strategy).unwrap_or(BLACK);
+            let y = i as f64;
+            let (lo, hi) = (
+                c.ci95_low.unwrap_or(c.difference),
+                c.ci95_high.unwrap_or(c.difference),
+            );
+            chart
+                .draw_series([
+                    PathElement::new(vec![(lo, y), (hi, y)], col.stroke_width(3)).into_dyn(),
+                    PathElement::new(vec![(lo, y - 0.15), (lo, y + 0.15)], col.stroke_width(3))
+                        .into_dyn(),
+                    PathElement::new(vec![(hi, y - 0.15), (hi, y + 0.15)], col.stroke_width(3))
+                        .into_dyn(),
+                    Circle::new((c.difference, y), 7, col.filled()).into_dyn(),
+                ])
+                .map_err(fail(stem))?;
+        }
+    }
+    Ok(())
+}
+
+fn officer_load<DB: DrawingBackend>(area: &Area<DB>, data: &SummaryFile) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let stem = "officer_load";
+    // Groups: (strategy index, role label, people values).
+    let mut groups: Vec<(usize, String, Vec<(f64, f64)>)> = Vec::new();
+    for (si, s) in data.strategies.iter().enumerate() {
+        let mut roles: Vec<String> = Vec::new();
+        for p in &s.people {
+            let label = role_label(p.role);
+            if !roles.contains(&label) {
+                roles.push(label);
+            }
+        }
+        for r in roles {
+            let vals = s
+                .people
+                .iter()
+                .filter(|p| role_label(p.role) == r)
+                .map(|p| {
+                    (
+                        p.duty_hours_per_week,
+                        p.busy_hours_per_week + p.callout_hours_per_week,
+                    )
+                })
+                .collect();
+            groups.push((si, r, vals));
+        }
+    }
+    if groups.is_empty() {
+        return no_data(area, stem, "no roster");
+    }
+    let (left, right) = area.split_horizontally(area.dim_in_pixel().0 / 2);
+    for (panel, which, desc) in [
+        (&left, 0, "on duty (h/week)"),
+        (&right, 1, "on incidents, on duty or called in (h/week)"),
+    ] {
+        let ymax = nice_max(
+            groups
+                .iter()
+                .flat_map(|g| g.2.iter().map(|v| if which == 0 { v.0 } else { v.1 }))
+                .fold(0.0, f64::max)
+                * 1.1,
+        );
+        let names: Vec<String> = groups.iter().map(|g| g.1.clone()).collect();
+        let fmt = move |x: &f64| -> String {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let mut chart = ChartBuilder::on(panel)
+            .margin(16)
+            .x_label_area_size(70)
+            .y_label_area_size(70)
+            .build_cartesian_2d(-0.5..(groups.len() as f64 - 0.5), 0.0..ymax)
+            .map_err(fail(stem))?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(groups.len() * 2 + 1)
+            .x_label_formatter(&fmt)
+            .x_label_style(
+                font(13)
+                    .transform(FontTransform::Rotate90)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            )
+            .y_desc(desc)
+            .y_label_formatter(&|v| tick(*v))
+            .label_style(font(15))
+            .axis_desc_style(font(17))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(fail(stem))?;
+        // Strategy names over their groups, separators between strategies.
+        for (si, s) in data.strategies.iter().enumerate() {
+            let idx: Vec<usize> = (0..groups.len()).filter(|&g| groups[g].0 == si).collect();
+            let (Some(&first), Some(&last)) = (idx.first(), idx.last()) else {
+                continue;
+            };
+            let mid = (first + last) as f64 / 2.0;
+            let name = if which == 1 {
+                let cv = s.officer_load_cv.map_or("-".into(), |v| format!("{v:.2}"));
+                format!("{} (CV {cv})", s.strategy)
+            } else {
+                s.strategy.clone()
+            };
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    name,
+                    (mid, ymax * 0.985),
+                    font(15)
+                        .color(&colour(si))
+                        .pos(Pos::new(HPos::Center, VPos::Top)),
+                )))
+                .map_err(fail(stem))?;
+            if si > 0 {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(first as f64 - 0.5, 0.0), (first as f64 - 0.5, ymax)],
+                        RGBColor(160, 160, 160).stroke_width(1),
+                    )))
+                    .map_err(fail(stem))?;
+            }
+        }
+        for (gi, (si, _, vals)) in groups.iter().enumerate() {
+            let c = colour(*si);
+            let n = vals.len().max(1);
+            let pts = vals.iter().enumerate().map(|(k, v)| {
+                // Deterministic jitter: spread people across the group's slot.
+                let dx = ((k as f64 + 0.5) / n as f64 - 0.5) * 0.6;
+                let y = if which == 0 { v.0 } else { v.1 };
+                Circle::new((gi as f64 + dx, y), 3, c.mix(0.7).filled())
+            });
+            chart.draw_series(pts).map_err(fail(stem))?;
+            let mean = vals
+                .iter()
+                .map(|v| if which == 0 { v.0 } else { v.1 })
+                .sum::<f64>()
+                / n as f64;
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(gi as f64 - 0.38, mean), (gi as f64 + 0.38, mean)],
+                    BLACK.stroke_width(3),
+                )))
+                .map_err(fail(stem))?;
+        }
+    }
+    Ok(())
+}
+
+fn role_label(role: crate::roster::Role) -> String {
+    role.label().to_string()
+}
+
+fn time_of_day<DB: DrawingBackend>(area: &Area<DB>, data: &SummaryFile) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let stem = "time_of_day";
+    let (left, right) = area.split_horizontally(area.dim_in_pixel().0 / 2);
+    let total: f64 = data.run.hourly_weights.iter().sum::<f64>().max(1e-12);
+    for (panel, which) in [(&left, 0), (&right, 1)] {
+        let value = |h: &crate::metrics::HourSummary| -> Option<f64> {
+            if which == 0 {
+                h.response_mean_min
+            } else {
+                Some(h.waiting_calls_mean)
+            }
+        };
+        let ymax = nice_max(
+            data.strategies
+                .iter()
+                .flat_map(|s| s.time_of_day.iter().filter_map(value))
+                .fold(0.0, f64::max)
+                * 1.1,
+        )
+        .max(if which == 1 { 0.1 } else { 1.0 });
+        let mut chart = ChartBuilder::on(panel)
+            .margin(16)
+            .x_label_area_size(55)
+            .y_label_area_size(75)
+            .build_cartesian_2d(0.0..24.0, 0.0..ymax)
+            .map_err(fail(stem))?;
+        chart
+            .configure_mesh()
+            .x_labels(13)
+            .x_label_formatter(&|x| format!("{:.0}", x))
+            .x_desc("hour of the call")
+            .y_desc(if which == 0 {
+                "mean response (min)"
+            } else {
+                "mean calls waiting for a unit"
+            })
+            .label_style(font(15))
+            .axis_desc_style(font(17))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(fail(stem))?;
+        // The call profile, scaled to half the panel height.
+        let wmax = data
+            .run
+            .hourly_weights
+            .iter()
+            .copied()
+            .fold(0.0, f64::max)
+            .max(1e-12);
+        chart
+            .draw_series(data.run.hourly_weights.iter().enumerate().map(|(h, w)| {
+                let top = 0.5 * ymax * w / wmax;
+                Rectangle::new(
+                    [(h as f64 + 0.05, 0.0), (h as f64 + 0.95, top)],
+                    RGBColor(225, 225, 225).filled(),
+                )
+            }))
+            .map_err(fail(stem))?
+            .label(format!(
+                "call profile ({:.0}% of calls at the peak hour)",
+                100.0 * wmax / total
+            ))
+            .legend(|(x, y)| {
+                Rectangle::new(
+                    [(x, y - 6), (x + 20, y + 6)],
+                    RGBColor(210, 210, 210).filled(),
+                )
+            });
+        for (si, s) in data.strategies.iter().enumerate() {
+            let c = colour(si);
+            let pts: Vec<(f64, f64)> = s
+                .time_of_day
+                .iter()
+                .filter_map(|h| value(h).map(|v| (h.hour as f64 + 0.5, v)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(pts.clone(), c.stroke_width(3)))
+                .map_err(fail(stem))?
+                .label(s.strategy.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3))
+                });
+            chart
+                .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, c.filled())))
+                .map_err(fail(stem))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(font(14))
+            .background_style(WHITE.mix(0.9))
+            .border_style(RGBColor(180, 180, 180))
+            .draw()
+            .map_err(fail(stem))?;
+    }
+    Ok(())
+}
+
+/// Convex hull (monotone chain), counter-clockwise.
+fn hull(mut pts: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    pts.dedup();
+    if pts.len() < 3 {
+        return pts;
+    }
+    let cross = |o: (f64, f64), a: (f64, f64), b: (f64, f64)| {
+        (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0)
+    };
+    let mut lower: Vec<(f64, f64)> = Vec::new();
+    for &p in &pts {
+        while lower.len() >= 2 && cross(lower[lower.len() - 2], lower[lower.len() - 1], p) <= 0.0 {
+            lower.pop();
+        }
+        lower.push(p);
+    }
+    let mut upper: Vec<(f64, f64)> = Vec::new();
+    for &p in pts.iter().rev() {
+        while upper.len() >= 2 && cross(upper[upper.len() - 2], upper[upper.len() - 1], p) <= 0.0 {
+            upper.pop();
+        }
+        upper.push(p);
+    }
+    lower.pop();
+    upper.pop();
+    lower.extend(upper);
+    lower
+}
+
+/// Zone colours (distinct from the strategy palette's meaning).
+const ZONE_COLOURS: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+];
+
+fn map<DB: DrawingBackend>(area: &Area<DB>, data: &SummaryFile) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let stem = "map";
+    let m = &data.map;
+    let d = &m.density;
+    let mut xs: Vec<f64> = m.stations.iter().map(|s| s.x_km).collect();
+    let mut ys: Vec<f64> = m.stations.iter().map(|s| s.y_km).collect();
+    xs.extend([d.x0_km, d.x0_km + d.cell_km * d.nx as f64]);
+    ys.extend([d.y0_km, d.y0_km + d.cell_km * d.ny as f64]);
+    for b in &m.bases {
+        xs.push(b.x_km);
+        ys.push(b.y_km);
+    }
+    let (x0, x1) = xs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    let (y0, y1) = ys
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| {
+            (a.min(y), b.max(y))
+        });
+    let pad = 0.06 * (x1 - x0).max(y1 - y0).max(1.0);
+    let (mut x0, mut x1, mut y0, mut y1) = (x0 - pad, x1 + pad, y0 - pad, y1 + pad);
+    // Equal scale: widen the shorter side to the plot area's aspect ratio.
+    let (w, h) = area.dim_in_pixel();
+    let (pw, ph) = (w as f64 - 120.0, h as f64 - 100.0);
+    let (kx, ky) = ((x1 - x0) / pw, (y1 - y0) / ph);
+    if kx > ky {
+        let extra = (kx * ph - (y1 - y0)) / 2.0;
+        y0 -= extra;
+        y1 += extra;
+    } else {
+        let extra = (ky * pw - (x1 - x0)) / 2.0;
+        x0 -= extra;
+        x1 += extra;
+    }
+    let mut chart = ChartBuilder::on(area)
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(fail(stem))?;
+    chart
+        .configure_mesh()
+        .x_desc("km east")
+        .y_desc("km north")
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
+        .label_style(font(15))
+        .axis_desc_style(font(17))
+        .light_line_style(RGBColor(242, 242, 242))
+        .draw()
+        .map_err(fail(stem))?;
+    // Density layer.
+    let max = d.counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let cells = d
+        .counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(i, c)| {
+            let (cx, cy) = ((i % d.nx) as f64, (i / d.nx) as f64);
+            let a = 0.08 + 0.6 * (*c as f64 / max).sqrt();
+            Rectangle::new(
+                [
+                    (d.x0_km + cx * d.cell_km, d.y0_km + cy * d.cell_km),
+                    (
+                        d.x0_km + (cx + 1.0) * d.cell_km,
+                        d.y0_km + (cy + 1.0) * d.cell_km,
+                    ),
+                ],
+                RGBColor(80, 80, 80).mix(a).filled(),
+            )
+        });
+    chart
+        .draw_series(cells)
+        .map_err(fail(stem))?
+        .label("incident density (sample of the stream)")
+        .legend(|(x, y)| {
+            Rectangle::new(
+                [(x, y - 6), (x + 20, y + 6)],
+                RGBColor(80, 80, 80).mix(0.5).filled(),
+            )
+        });
+    // Zones as shaded hulls of their stations.
+    for (zi, z) in m.zones.iter().enumerate() {
+        let c = ZONE_COLOURS[zi % ZONE_COLOURS.len()];
+        let pts: Vec<(f64, f64)> = m
+            .stations
+            .iter()
+            .filter(|s| s.zone.as_deref() == Some(z))
+            .map(|s| (s.x_km, s.y_km))
+            .collect();
+        let h = hull(pts.clone());
+        let shape: DynElement<'static, DB, (f64, f64)> = if h.len() >= 3 {
+            Polygon::new(h.clone(), c.mix(0.18).filled()).into_dyn()
+        } else {
+            Circle::new(h[0], 30, c.mix(0.18).filled()).into_dyn()
+        };
+        let mut outline = h.clone();
+        if let Some(f) = h.first() {
+            outline.push(*f);
+        }
+        chart
+            .draw_series([
+                shape,
+                PathElement::new(outline, c.stroke_width(2)).into_dyn(),
+            ])
+            .map_err(fail(stem))?
+            .label(format!("zone {z}"))
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.mix(0.4).filled())
+            });
+    }
+    // Demand points sized by share.
+    let smax = m
+        .demand
+        .iter()
+        .map(|p| p.share)
+        .fold(0.0, f64::max)
+        .max(1e-12);
+    chart
+        .draw_series(m.demand.iter().map(|p| {
+            Circle::new(
+                (p.x_km, p.y_km),
+                (4.0 + 14.0 * (p.share / smax).sqrt()) as i32,
+                RGBColor(0, 114, 178).mix(0.35).filled(),
+            )
+        }))
+        .map_err(fail(stem))?
+        .label("demand point (size = call volume)")
+        .legend(|(x, y)| Circle::new((x + 10, y), 7, RGBColor(0, 114, 178).mix(0.35).filled()));
+    // Squad urban areas.
+    for b in &m.bases {
+        if let (Some(r), Some(c)) = (b.urban_radius_km, b.urban_centre) {
+            let ring: Vec<(f64, f64)> = (0..=72)
+                .map(|k| {
+                    let a = k as f64 / 72.0 * std::f64::consts::TAU;
+                    (c[0] + r * a.cos(), c[1] + r * a.sin())
+                })
+                .collect();
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    ring,
+                    RGBColor(213, 94, 0).stroke_width(2),
+                )))
+                .map_err(fail(stem))?
+                .label(format!("urban area kept by {}", b.id))
+                .legend(|(x, y)| {
+                    PathElement::new(
+                        vec![(x, y), (x + 20, y)],
+                        RGBColor(213, 94, 0).stroke_width(2),
+                    )
+                });
+        }
+    }
+    // Stations and hubs.
+    chart
+        .draw_series(
+            m.stations
+                .iter()
+                .filter(|s| !s.hub)
+                .map(|s| TriangleMarker::new((s.x_km, s.y_km), 8, BLACK.filled())),
+        )
+        .map_err(fail(stem))?
+        .label("station")
+        .legend(|(x, y)| TriangleMarker::new((x + 10, y), 7, BLACK.filled()));
+    if m.stations.iter().any(|s| s.hub) {
+        chart
+            .draw_series(m.stations.iter().filter(|s| s.hub).map(|s| {
+                let (px, py) = (s.x_km, s.y_km);
+                EmptyElement::at((px, py)) + Rectangle::new([(-9, -9), (9, 9)], BLACK.filled())
+            }))
+            .map_err(fail(stem))?
+            .label("hub (central station)")
+            .legend(|(x, y)| Rectangle::new([(x + 3, y - 7), (x + 17, y + 7)], BLACK.filled()));
+    }
+    chart
+        .draw_series(m.stations.iter().map(|s| {
+            EmptyElement::at((s.x_km, s.y_km))
+                + Text::new(
+                    s.id.clone(),
+                    (10, -8),
+                    font(14).pos(Pos::new(HPos::Left, VPos::Bottom)),
+                )
+        }))
+        .map_err(fail(stem))?;
+    if !m.posts.is_empty() {
+        chart
+            .draw_series(m.posts.iter().map(|p| {
+                EmptyElement::at((p.x_km, p.y_km))
+                    + Polygon::new(
+                        vec![(0, -9), (9, 0), (0, 9), (-9, 0)],
+                        RGBColor(230, 159, 0).filled(),
+                    )
+            }))
+            .map_err(fail(stem))?
+            .label("standby post (peak hours)")
+            .legend(|(x, y)| {
+                EmptyElement::at((x + 10, y))
+                    + Polygon::new(
+                        vec![(0, -7), (7, 0), (0, 7), (-7, 0)],
+                        RGBColor(230, 159, 0).filled(),
+                    )
+            });
+    }
+    if !m.bases.is_empty() {
+        chart
+            .draw_series(
+                m.bases
+                    .iter()
+                    .map(|b| Cross::new((b.x_km, b.y_km), 9, RGBColor(213, 94, 0).stroke_width(3))),
+            )
+            .map_err(fail(stem))?
+            .label("traffic squad / specialist base")
+            .legend(|(x, y)| Cross::new((x + 10, y), 7, RGBColor(213, 94, 0).stroke_width(3)));
+        chart
+            .draw_series(m.bases.iter().map(|b| {
+                EmptyElement::at((b.x_km, b.y_km))
+                    + Text::new(
+                        format!("{} ({})", b.id, b.role),
+                        (10, 8),
+                        font(13).pos(Pos::new(HPos::Left, VPos::Top)),
+                    )
+            }))
+            .map_err(fail(stem))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(font(14))
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()
+        .map_err(fail(stem))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hull_of_a_square_with_an_inner_point() {
+        let h = hull(vec![
+            (0.0, 0.0),
+            (1.0, 0.0),
+            (1.0, 1.0),
+            (0.0, 1.0),
+            (0.5, 0.5),
+        ]);
+        assert_eq!(h.len(), 4);
+        assert!(!h.contains(&(0.5, 0.5)));
+    }
+
+    #[test]
+    fn step_points_pass_through_the_cdf() {
+        let pts = step_points(&[[5.0, 0.25], [10.0, 0.75], [20.0, 1.0]], 30.0);
+        assert!(pts.contains(&(5.0, 0.25)) && pts.contains(&(10.0, 0.75)));
+        assert_eq!(pts.last(), Some(&(30.0, 1.0)));
+        assert_eq!(nice_max(73.0), 100.0);
+        assert_eq!(nice_max(0.12), 0.2);
+    }
+}
