@@ -605,13 +605,16 @@ where
     Ok(())
 }
 
+/// One strip of the officer-load chart: strategy index, role label, and
+/// each person's (duty, incident) hours per week.
+type LoadGroup = (usize, String, Vec<(f64, f64)>);
+
 fn officer_load<DB: DrawingBackend>(area: &Area<DB>, data: &SummaryFile) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
     let stem = "officer_load";
-    // Groups: (strategy index, role label, people values).
-    let mut groups: Vec<(usize, String, Vec<(f64, f64)>)> = Vec::new();
+    let mut groups: Vec<LoadGroup> = Vec::new();
     for (si, s) in data.strategies.iter().enumerate() {
         let mut roles: Vec<String> = Vec::new();
         for p in &s.people {
