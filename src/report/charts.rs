@@ -1068,16 +1068,78 @@ where
             .label("hub (central station)")
             .legend(|(x, y)| Rectangle::new([(x + 3, y - 7), (x + 17, y + 7)], BLACK.filled()));
     }
-    chart
-        .draw_series(m.stations.iter().map(|s| {
-            EmptyElement::at((s.x_km, s.y_km))
+    // Labels go where they overlap no marker and no other label.
+    let mut placed: Vec<(i32, i32, i32, i32)> = m
+        .stations
+        .iter()
+        .map(|s| (s.x_km, s.y_km))
+        .chain(m.bases.iter().map(|b| (b.x_km, b.y_km)))
+        .map(|p| {
+            let (x, y) = chart.backend_coord(&p);
+            (x - 9, y - 9, x + 9, y + 9)
+        })
+        .collect();
+    let labels: Vec<((f64, f64), String, u32)> = m
+        .stations
+        .iter()
+        .map(|s| ((s.x_km, s.y_km), s.id.clone(), 14))
+        .chain(
+            m.bases
+                .iter()
+                .map(|b| ((b.x_km, b.y_km), format!("{} ({})", b.id, b.role), 13)),
+        )
+        .collect();
+    let mut texts = Vec::new();
+    for (p, text, size) in labels {
+        let (x, y) = chart.backend_coord(&p);
+        let (w, h) = (
+            (text.chars().count() as f64 * f64::from(size) * 0.58) as i32,
+            size as i32 + 2,
+        );
+        // (dx, dy, horizontal, vertical): NE, SE, NW, SW of the marker.
+        let options = [
+            (10, -8, HPos::Left, VPos::Bottom),
+            (10, 8, HPos::Left, VPos::Top),
+            (-10, -8, HPos::Right, VPos::Bottom),
+            (-10, 8, HPos::Right, VPos::Top),
+        ];
+        let boxed = |(dx, dy, hp, vp): (i32, i32, HPos, VPos)| {
+            let x0 = if matches!(hp, HPos::Left) {
+                x + dx
+            } else {
+                x + dx - w
+            };
+            let y0 = if matches!(vp, VPos::Bottom) {
+                y + dy - h
+            } else {
+                y + dy
+            };
+            (x0, y0, x0 + w, y0 + h)
+        };
+        let overlap = |b: (i32, i32, i32, i32)| -> i32 {
+            placed
+                .iter()
+                .map(|o| {
+                    ((b.2.min(o.2) - b.0.max(o.0)).max(0)) * ((b.3.min(o.3) - b.1.max(o.1)).max(0))
+                })
+                .sum()
+        };
+        let best = options
+            .iter()
+            .copied()
+            .min_by_key(|o| overlap(boxed(*o)))
+            .expect("four options");
+        placed.push(boxed(best));
+        texts.push(
+            EmptyElement::at(p)
                 + Text::new(
-                    s.id.clone(),
-                    (10, -8),
-                    font(14).pos(Pos::new(HPos::Left, VPos::Bottom)),
-                )
-        }))
-        .map_err(fail(stem))?;
+                    text,
+                    (best.0, best.1),
+                    font(size).pos(Pos::new(best.2, best.3)),
+                ),
+        );
+    }
+    chart.draw_series(texts).map_err(fail(stem))?;
     if !m.posts.is_empty() {
         chart
             .draw_series(m.posts.iter().map(|p| {
@@ -1107,16 +1169,6 @@ where
             .map_err(fail(stem))?
             .label("traffic squad / specialist base")
             .legend(|(x, y)| Cross::new((x + 10, y), 7, RGBColor(213, 94, 0).stroke_width(3)));
-        chart
-            .draw_series(m.bases.iter().map(|b| {
-                EmptyElement::at((b.x_km, b.y_km))
-                    + Text::new(
-                        format!("{} ({})", b.id, b.role),
-                        (10, 8),
-                        font(13).pos(Pos::new(HPos::Left, VPos::Top)),
-                    )
-            }))
-            .map_err(fail(stem))?;
     }
     chart
         .configure_series_labels()
