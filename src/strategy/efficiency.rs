@@ -12,9 +12,9 @@
 
 use serde::Serialize;
 
-use super::parts::{Squads, WaitQueue, add_squad_units, add_unit, squad_pools};
+use super::parts::{PostIndex, Squads, WaitQueue, add_squad_units, add_unit, squad_pools};
 use super::per_station::DEFAULT_CREW;
-use super::{Plan, Strategy, crew, nearest_free, shift_override};
+use super::{Plan, Strategy, crew, shift_override};
 use crate::engine::{Crew, IncidentId, Sim, UnitId, UnitKind, UnitSpec};
 use crate::roster::Shortage;
 use crate::roster::{Role, RosterBuilder};
@@ -157,7 +157,7 @@ impl EfficiencyConfig {
 /// State of the efficiency strategy during a run.
 #[derive(Debug, Clone)]
 pub struct Efficiency {
-    units: Vec<UnitId>,
+    posts: PostIndex,
     queue: WaitQueue,
     squads: Squads,
     secondary: bool,
@@ -166,11 +166,12 @@ pub struct Efficiency {
 impl Efficiency {
     /// Fresh state for `fleet`.
     pub fn new(s: &Scenario, cfg: &EfficiencyConfig, fleet: &[UnitSpec]) -> Self {
+        let units: Vec<UnitId> = (0..fleet.len())
+            .filter(|&i| fleet[i].kind == UnitKind::Pooled)
+            .map(|i| UnitId(i as u32))
+            .collect();
         Self {
-            units: (0..fleet.len())
-                .filter(|&i| fleet[i].kind == UnitKind::Pooled)
-                .map(|i| UnitId(i as u32))
-                .collect(),
+            posts: PostIndex::new(fleet, &units),
             queue: WaitQueue::default(),
             squads: Squads::new(s, fleet, false),
             secondary: cfg.secondary,
@@ -189,8 +190,11 @@ impl Strategy for Efficiency {
             sim.defer_to_arrival(incident, rest);
         }
         while sim.incident(incident).missing() > 0 {
-            match nearest_free(sim, &self.units, incident) {
-                Some(u) => sim.assign(u, incident),
+            match self.posts.nearest_free(sim, incident) {
+                Some(u) => {
+                    sim.assign(u, incident);
+                    self.posts.set_free(u, false);
+                }
                 None => {
                     self.queue.push(sim, incident);
                     return;
@@ -203,7 +207,8 @@ impl Strategy for Efficiency {
         if self.squads.owns(unit) {
             self.squads.on_unit_free(sim, unit);
         } else {
-            self.queue.serve_head(sim, unit);
+            let used = self.queue.serve_head(sim, unit);
+            self.posts.set_free(unit, !used);
         }
     }
 }

@@ -402,3 +402,110 @@ pub(crate) fn add_squad_units(
 pub(crate) fn nearest_squad(s: &Scenario, p: Point) -> usize {
     crate::scenario::nearest(s.squads.iter().map(|q| q.pos), p)
 }
+
+/// Free units grouped by where they wait, so "nearest free unit" costs one
+/// travel-time evaluation per *post* rather than per unit: a pooled force of
+/// hundreds of units at a few dozen posts stays cheap to dispatch.
+///
+/// Gives exactly the unit [`super::nearest_free`] would: the smallest
+/// response time, ties to the lowest unit number. The owner must report
+/// every change of a unit's state with [`PostIndex::set_free`].
+#[derive(Debug, Clone)]
+pub struct PostIndex {
+    /// Base and activation delay of each post.
+    posts: Vec<(Point, f64)>,
+    /// Units at each post, ascending.
+    units_at: Vec<Vec<UnitId>>,
+    /// Free flags per post, one bit per unit in `units_at` order.
+    free_bits: Vec<Vec<u64>>,
+    free_count: Vec<u32>,
+    /// `(post, slot)` of each unit of the fleet, if indexed.
+    slot_of: Vec<Option<(u32, u32)>>,
+}
+
+impl PostIndex {
+    /// Indexes `units` (all free) of `fleet`.
+    pub fn new(fleet: &[UnitSpec], units: &[UnitId]) -> Self {
+        let mut me = Self {
+            posts: Vec::new(),
+            units_at: Vec::new(),
+            free_bits: Vec::new(),
+            free_count: Vec::new(),
+            slot_of: vec![None; fleet.len()],
+        };
+        let mut sorted = units.to_vec();
+        sorted.sort();
+        for u in sorted {
+            let spec = &fleet[u.0 as usize];
+            let key = (spec.base, spec.activation_min);
+            let p = match me.posts.iter().position(|k| *k == key) {
+                Some(p) => p,
+                None => {
+                    me.posts.push(key);
+                    me.units_at.push(Vec::new());
+                    me.free_bits.push(Vec::new());
+                    me.free_count.push(0);
+                    me.posts.len() - 1
+                }
+            };
+            let slot = me.units_at[p].len();
+            me.units_at[p].push(u);
+            if slot % 64 == 0 {
+                me.free_bits[p].push(0);
+            }
+            me.free_bits[p][slot / 64] |= 1 << (slot % 64);
+            me.free_count[p] += 1;
+            me.slot_of[u.0 as usize] = Some((p as u32, slot as u32));
+        }
+        me
+    }
+
+    /// Records that `unit` became free (`true`) or busy (`false`).
+    #[inline]
+    pub fn set_free(&mut self, unit: UnitId, free: bool) {
+        let Some((p, slot)) = self.slot_of[unit.0 as usize] else {
+            return;
+        };
+        let (p, slot) = (p as usize, slot as usize);
+        let word = &mut self.free_bits[p][slot / 64];
+        let bit = 1u64 << (slot % 64);
+        let was = *word & bit != 0;
+        if free && !was {
+            *word |= bit;
+            self.free_count[p] += 1;
+        } else if !free && was {
+            *word &= !bit;
+            self.free_count[p] -= 1;
+        }
+    }
+
+    fn first_free(&self, p: usize) -> Option<UnitId> {
+        for (w, word) in self.free_bits[p].iter().enumerate() {
+            if *word != 0 {
+                return Some(self.units_at[p][w * 64 + word.trailing_zeros() as usize]);
+            }
+        }
+        None
+    }
+
+    /// The free unit that reaches `incident` first (ties: lowest number).
+    pub fn nearest_free(&self, sim: &Sim<'_>, incident: IncidentId) -> Option<UnitId> {
+        let to = sim.incident(incident).incident.pos;
+        let travel = &sim.scenario().travel;
+        let mut best: Option<(f64, UnitId)> = None;
+        for (p, &(base, activation)) in self.posts.iter().enumerate() {
+            if self.free_count[p] == 0 {
+                continue;
+            }
+            let t = activation + travel.response_min(base, to);
+            let better = match best {
+                None => true,
+                Some((bt, bu)) => t < bt || (t == bt && self.first_free(p).is_some_and(|u| u < bu)),
+            };
+            if better {
+                best = self.first_free(p).map(|u| (t, u));
+            }
+        }
+        best.map(|(_, u)| u)
+    }
+}
