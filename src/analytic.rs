@@ -417,20 +417,28 @@ pub fn analyse(s: &crate::Scenario, cfg: &crate::strategy::StrategyConfig) -> An
                 k.name
             ));
         }
-        if !k.on_scene.is_exponential() {
+        // Busy time must be exponential: an exponential on-scene time with
+        // no case handling, or no time on scene and exponential case handling.
+        let fixed_zero = |d: &crate::dist::Dist| matches!(d.spec(), crate::dist::DistSpec::Fixed { value } if *value == 0.0);
+        let exponential = (k.on_scene.is_exponential() && fixed_zero(&k.case_handling))
+            || (fixed_zero(&k.on_scene) && k.case_handling.is_exponential());
+        if !exponential {
             misfits.push(format!(
-                "kind {:?}: on-scene time is not exponential (the models need exponential busy times)",
-                k.name
-            ));
-        }
-        if k.case_handling.mean() > 0.0 {
-            misfits.push(format!(
-                "kind {:?}: case handling adds a second, non-exponential busy phase",
+                "kind {:?}: busy time (on scene + case handling) is not exponential",
                 k.name
             ));
         }
     }
-    let means: Vec<f64> = kinds.iter().map(|k| k.on_scene.mean()).collect();
+    let means: Vec<f64> = kinds
+        .iter()
+        .map(|k| k.on_scene.mean() + k.case_handling.mean())
+        .collect();
+    let h = &s.incidents.hourly;
+    if h.iter()
+        .any(|w| (w - h[0]).abs() > 1e-12 * h[0].abs().max(1.0))
+    {
+        misfits.push("calls follow an hourly profile; the models need a constant call rate".into());
+    }
     if means.iter().any(|m| (m - means[0]).abs() > 1e-9 * means[0]) {
         misfits.push(
             "kinds have different mean on-scene times (the models need one service rate)".into(),

@@ -455,7 +455,9 @@ pub struct StrategySummary {
     pub aux_duty_hours_per_week: Option<f64>,
     /// Coefficient of variation of incident hours across station officers.
     pub officer_load_cv: Option<f64>,
-    /// Officers and auxiliaries on duty at any moment.
+    /// Mean on-duty hours not spent on 110 incidents per station officer per week.
+    pub officer_non110_hours_per_week: Option<f64>,
+    /// Officers on duty at any moment (every post, station staff or not).
     pub on_duty_officers: u32,
     /// Auxiliaries on duty at any moment.
     pub on_duty_auxiliaries: u32,
@@ -801,6 +803,12 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput]) -> StrategySummary
                 .collect::<Vec<_>>(),
         ),
         officer_load_cv: cv(&officer_load),
+        officer_non110_hours_per_week: mean(
+            &officers
+                .iter()
+                .map(|&p| people[p].non110_hours_per_week)
+                .collect::<Vec<_>>(),
+        ),
         on_duty_officers: posts(true),
         on_duty_auxiliaries: posts(false),
         units,

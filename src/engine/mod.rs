@@ -146,6 +146,8 @@ pub struct Live {
     pub assembled_min: f64,
     /// Whether the incident ever needed more than one unit.
     pub multi_unit: bool,
+    /// Whether part of the force was stood down (it never assembles then).
+    pub stood_down: bool,
     /// Last unit leaving the scene, minutes (NaN until then).
     pub clear_min: f64,
     /// Whether a strategy's wait queue holds it (see [`crate::strategy::WaitQueue`]).
@@ -439,6 +441,7 @@ impl<'s> Sim<'s> {
             arrive_min: f64::NAN,
             assembled_min: f64::NAN,
             multi_unit: kind.units + backup > 1,
+            stood_down: false,
             clear_min: f64::NAN,
             queued: false,
             waiting: false,
@@ -516,7 +519,7 @@ impl<'s> Sim<'s> {
                 call_backup = live.missing() > 0 && !live.queued;
             }
         }
-        if live.assembled_min.is_nan() && live.arrived >= live.need {
+        if live.assembled_min.is_nan() && !live.stood_down && live.arrived >= live.need {
             live.assembled_min = t;
         }
         self.events
@@ -535,7 +538,10 @@ impl<'s> Sim<'s> {
             v.leave_min = t;
         }
         // The job is done: stand down whatever was not dispatched yet.
-        live.need = live.need.min(live.assigned);
+        if live.missing() > 0 {
+            live.stood_down = true;
+            live.need = live.assigned;
+        }
         live.backup_on_arrival = 0;
         let back = self
             .travel

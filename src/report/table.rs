@@ -216,19 +216,7 @@ pub fn render_comparison(s: &Scenario, outcome: &Outcome) -> String {
         "(per person)", "off+aux", "(h/wk)", "(h/wk)", "(h/wk)", "(h/wk)", "CV", "dist %"
     );
     for st in &summaries {
-        let officers: Vec<_> = st.roles.iter().filter(|r| r.role.is_officer()).collect();
-        let people: u32 = officers.iter().map(|r| r.people).sum();
-        let non110 = if people > 0 {
-            Some(
-                officers
-                    .iter()
-                    .map(|r| r.non110_hours_per_week * f64::from(r.people))
-                    .sum::<f64>()
-                    / f64::from(people),
-            )
-        } else {
-            None
-        };
+        let non110 = st.officer_non110_hours_per_week;
         let _ = writeln!(
             out,
             "{:<18} {:>8} {} {} {} {} {} {}",

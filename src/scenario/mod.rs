@@ -66,7 +66,8 @@ pub struct Scenario {
     pub squads: Vec<Squad>,
     /// Specialist units, in file order.
     pub specialists: Vec<Specialist>,
-    /// Strategies to run, in file order.
+    /// Strategies to run, in the fixed order per_station, zone_cooperation,
+    /// traffic_merged, efficiency, station_whistle (whichever are present).
     pub strategies: Vec<StrategyConfig>,
     /// Problems worth a warning that do not stop a run.
     pub warnings: Vec<Diagnostic>,

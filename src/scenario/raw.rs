@@ -487,6 +487,8 @@ pub struct RawZoneCooperation {
     /// Units at each station outside every zone (they answer their own jurisdiction).
     #[serde(default = "default_outside_units")]
     pub outside_units_per_station: u32,
+    /// Crew of the units outside every zone (default 1 officer + 2 auxiliaries).
+    pub outside_crew: Option<RawCrew>,
     /// Call-in units at each station outside every zone (for multi-unit incidents).
     #[serde(default)]
     pub outside_callin_units: u32,

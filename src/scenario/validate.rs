@@ -458,11 +458,27 @@ fn ids(stations: &[Station]) -> String {
 
 /// The projection for lat/lon points: `[map]` centre, or the mean of all points.
 fn projection(raw: &RawScenario, c: &mut Collector) -> Option<Projection> {
+    let posts = raw
+        .strategies
+        .zone_cooperation
+        .iter()
+        .flat_map(|z| z.mobile_standby.iter())
+        .flat_map(|m| m.posts.iter())
+        .map(|p| (p.lat, p.lon));
     let pairs: Vec<(f64, f64)> = raw
         .stations
         .iter()
         .map(|s| (s.lat, s.lon))
         .chain(raw.demand.iter().map(|d| (d.lat, d.lon)))
+        .chain(raw.traffic_squads.iter().map(|q| (q.lat, q.lon)))
+        .chain(
+            raw.traffic_squads
+                .iter()
+                .filter_map(|q| q.urban)
+                .map(|a| (a.lat, a.lon)),
+        )
+        .chain(raw.specialist_units.iter().map(|u| (u.lat, u.lon)))
+        .chain(posts)
         .filter_map(|(a, b)| Some((a?, b?)))
         .filter(|(a, b)| a.is_finite() && b.is_finite())
         .collect();

@@ -288,8 +288,13 @@ impl StrategyConfig {
                     .collect();
                 let load = offered_erlangs(s, st.pos, &demand);
                 if units > 0 && load >= units as f64 {
+                    let units_key = if matches!(self, StrategyConfig::TrafficMerged(_)) {
+                        key.clone()
+                    } else {
+                        format!("{key}.units")
+                    };
                     out.push((
-                        format!("{key}.units"),
+                        units_key,
                         format!(
                             "station {:?} can never keep up: offered load {load:.2} erlangs (busy unit-hours per hour) vs {units} unit(s); its queue will grow without bound",
                             st.id

@@ -141,6 +141,11 @@ impl StationWhistleConfig {
             }
         }
         for (k, u) in s.specialists.iter().enumerate() {
+            // Units whose role does not answer the whistle are not part of
+            // this strategy at all.
+            if !self.answering.contains(&k) {
+                continue;
+            }
             let home = crate::scenario::nearest(s.stations.iter().map(|st| st.pos), u.pos);
             add_unit(
                 &mut fleet,
@@ -185,18 +190,15 @@ pub struct StationWhistle {
 impl StationWhistle {
     /// Fresh state for `fleet`.
     pub fn new(s: &Scenario, cfg: &StationWhistleConfig, fleet: &[UnitSpec]) -> Self {
-        let mut specialists = Vec::new();
-        let mut k = 0;
-        let mut is_specialist = vec![false; fleet.len()];
-        for (i, u) in fleet.iter().enumerate() {
-            if u.kind == UnitKind::Specialist {
-                if cfg.answering.contains(&k) {
-                    specialists.push(UnitId(i as u32));
-                    is_specialist[i] = true;
-                }
-                k += 1;
-            }
-        }
+        // The plan fields only the specialists that answer the whistle.
+        let is_specialist: Vec<bool> = fleet
+            .iter()
+            .map(|u| u.kind == UnitKind::Specialist)
+            .collect();
+        let specialists = (0..fleet.len())
+            .filter(|&i| is_specialist[i])
+            .map(|i| UnitId(i as u32))
+            .collect();
         Self {
             stations: Stations::new(s, fleet, CallInWhen::MultiUnit),
             squads: Squads::new(s, fleet, false),

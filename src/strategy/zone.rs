@@ -72,6 +72,8 @@ pub struct ZoneCooperationConfig {
     pub mobile_standby: Vec<MobileStandby>,
     /// Units at each station outside every zone.
     pub outside_units_per_station: u32,
+    /// Crew of those units.
+    pub outside_crew: Crew,
     /// Call-in units at each station outside every zone.
     pub outside_callin_units: u32,
     /// Their call-in delay, minutes.
@@ -153,15 +155,19 @@ impl ZoneCooperationConfig {
                     continue;
                 };
                 let pos = match (p.x_km, p.y_km, p.lat, p.lon, s.projection) {
-                    (Some(x), Some(y), None, None, _) => Point::new(x, y),
-                    (None, None, Some(lat), Some(lon), Some(proj)) => proj.project(lat, lon),
-                    (None, None, Some(lat), Some(lon), None) => crate::map::Projection {
-                        centre_lat: lat,
-                        centre_lon: lon,
+                    (Some(x), Some(y), None, None, _) if x.is_finite() && y.is_finite() => {
+                        Point::new(x, y)
                     }
-                    .project(lat, lon),
+                    (None, None, Some(lat), Some(lon), Some(proj))
+                        if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+                    {
+                        proj.project(lat, lon)
+                    }
                     _ => {
-                        c.error(&pk, "give the post as x_km and y_km, or as lat and lon");
+                        c.error(
+                            &pk,
+                            "give the post as finite x_km and y_km, or as lat (-90..90) and lon (-180..180)",
+                        );
                         continue;
                     }
                 };
@@ -181,6 +187,12 @@ impl ZoneCooperationConfig {
             saturation_max_groups,
             mobile_standby,
             outside_units_per_station: raw.outside_units_per_station,
+            outside_crew: crew(
+                raw.outside_crew,
+                DEFAULT_CREW,
+                &format!("{key}.outside_crew"),
+                c,
+            ),
             outside_callin_units: raw.outside_callin_units,
             outside_callin_delay_min: raw.outside_callin_delay_min,
             shift_hours: shift_override(raw.shift_hours, key, c),
@@ -246,7 +258,7 @@ impl ZoneCooperationConfig {
                     name,
                     i,
                     st.pos,
-                    DEFAULT_CREW,
+                    self.outside_crew,
                     UnitKind::Station,
                     0.0,
                     outside_pools[k],
@@ -261,7 +273,7 @@ impl ZoneCooperationConfig {
                     name,
                     i,
                     st.pos,
-                    DEFAULT_CREW,
+                    self.outside_crew,
                     UnitKind::CallIn,
                     delay,
                     outside_pools[k],

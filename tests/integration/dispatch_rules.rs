@@ -276,3 +276,36 @@ fn a_short_zone_names_itself_and_the_numbers() {
         "{err}"
     );
 }
+
+#[test]
+fn a_force_stood_down_never_counts_as_assembled() {
+    // Station "h" has one duty unit and one call-in unit; a major incident
+    // needs 3. The duty unit arrives, works 60 minutes and leaves; the
+    // call-in unit (120 minutes to turn out) arrives after that: the
+    // third unit was never sent, so the force never assembled.
+    let text = ZONE
+        .replace(
+            "[strategies.zone_cooperation]\ngroups_per_zone = 3\nsaturation_kinds = [\"major\"]",
+            "[strategies.per_station]\nunits = 1\ncallin_units = 1\ncallin_delay_min = 120.0",
+        )
+        .replace("units = 2\non_scene", "units = 3\non_scene");
+    let s = Scenario::from_toml(&text, "stood.toml").unwrap();
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.message.contains("its force will never assemble")),
+        "{:?}",
+        s.warnings
+    );
+    let r = records(
+        &s,
+        "id,call_min,x_km,y_km,kind\n1,0,0,0,major\n",
+        "per_station",
+    );
+    assert_eq!(r[0].visits.len(), 2, "{:?}", r[0]);
+    assert!(r[0].assembled_min.is_nan(), "{:?}", r[0]);
+    let out = experiment::run(&s, &RunOptions::from_scenario(&s), &|| {}).unwrap();
+    let major = &out.strategies[0].summary.per_kind[1];
+    assert!(major.incidents > 0);
+    assert_eq!(major.assembled_pct, Some(0.0), "{major:?}");
+}

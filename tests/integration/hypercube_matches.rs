@@ -149,7 +149,7 @@ fn analytic_says_why_a_scenario_does_not_fit() {
     let all = analysis.misfits.join("\n");
     assert!(all.contains("\"urgent\" needs more than one unit"), "{all}");
     assert!(
-        all.contains("\"urgent\": on-scene time is not exponential"),
+        all.contains("\"urgent\": busy time (on scene + case handling) is not exponential"),
         "{all}"
     );
 }
