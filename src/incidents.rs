@@ -191,8 +191,11 @@ impl<'a> Generator<'a> {
             if t >= self.horizon_min {
                 return None;
             }
-            let hour = ((t / 60.0).floor() as i64).rem_euclid(24) as usize;
-            let end = ((t / 60.0).floor() + 1.0) * 60.0;
+            // Times are >= 0, so truncation is floor (and far cheaper than
+            // `f64::floor` on baseline x86-64, which has no rounding instruction).
+            let hours = (t / 60.0) as u64;
+            let hour = (hours % 24) as usize;
+            let end = (hours + 1) as f64 * 60.0;
             let rate = self.model.rate_per_min[hour];
             let room = rate * (end - t);
             if e <= room && rate > 0.0 {
@@ -217,12 +220,17 @@ impl Iterator for Generator<'_> {
         self.t = call;
         let s = self.scenario;
         let d = &s.demand[self.model.demand.sample(&mut self.location)];
-        // Uniform in a disc: radius ~ sqrt(U). Both draws are always made so
-        // the stream stays aligned whatever the spreads are.
-        let (u, v): (f64, f64) = (self.location.random(), self.location.random());
-        let r = d.spread_km * u.sqrt();
-        let angle = std::f64::consts::TAU * v;
-        let pos = Point::new(d.pos.x_km + r * angle.cos(), d.pos.y_km + r * angle.sin());
+        // Uniform in a disc by rejection from the enclosing square: no
+        // trigonometry, and about 2.5 uniforms per incident.
+        let (mut u, mut v): (f64, f64);
+        loop {
+            u = 2.0 * self.location.random::<f64>() - 1.0;
+            v = 2.0 * self.location.random::<f64>() - 1.0;
+            if u * u + v * v <= 1.0 {
+                break;
+            }
+        }
+        let pos = Point::new(d.pos.x_km + d.spread_km * u, d.pos.y_km + d.spread_km * v);
         let kind = self.model.kinds.sample(&mut self.kind);
         let draw = self.durations.draw(s, kind);
         let id = self.next_id;

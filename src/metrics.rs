@@ -220,9 +220,9 @@ impl Recorder {
     pub fn waiting_area(&mut self, from: f64, to: f64, calls: f64) {
         let mut a = from;
         while a < to {
-            let hour_start = (a / 60.0).floor() * 60.0;
+            let hour_start = ((a / 60.0) as u64) as f64 * 60.0;
             let b = (hour_start + 60.0).min(to);
-            let h = ((hour_start / 60.0) as i64).rem_euclid(24) as usize;
+            let h = ((hour_start / 60.0) as u64 % 24) as usize;
             self.hours[h].waiting_area += calls * (b - a);
             a = b;
         }
@@ -246,7 +246,8 @@ impl Recorder {
         ] {
             acc.add(response, wait, assembly, within, cross_district);
         }
-        let h = ((inc.call_min / 60.0).floor() as i64).rem_euclid(24) as usize;
+        // Call times are >= 0: truncation is floor.
+        let h = ((inc.call_min / 60.0) as u64 % 24) as usize;
         self.hours[h].count += 1;
         self.hours[h].response_sum += response;
         if let Some(records) = &mut self.records {

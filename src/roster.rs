@@ -378,7 +378,8 @@ impl Roster {
             Staffing::Posts(posts) => {
                 let mut a = from;
                 while a < to {
-                    let k = (a / self.shift_min).floor() as u64;
+                    // Times are >= 0: truncation is floor.
+                    let k = (a / self.shift_min) as u64;
                     let b = (((k + 1) as f64) * self.shift_min).min(to);
                     for &post in posts {
                         busy[self.person(post, k)] += b - a;
