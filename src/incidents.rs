@@ -75,7 +75,9 @@ pub struct Incident {
 #[derive(Debug, Clone)]
 pub struct StreamModel {
     demand: WeightedAliasIndex<f64>,
-    kinds: WeightedAliasIndex<f64>,
+    /// Cumulative kind shares: a handful of kinds is faster to search
+    /// linearly than to sample with an alias table.
+    kind_cdf: Vec<f64>,
     rate_per_min: [f64; 24],
 }
 
@@ -84,15 +86,29 @@ impl StreamModel {
     pub fn new(s: &Scenario) -> Self {
         let demand = WeightedAliasIndex::new(s.demand.iter().map(|d| d.weight).collect())
             .expect("validated demand weights");
-        let kinds = WeightedAliasIndex::new(s.incidents.kinds.iter().map(|k| k.share).collect())
-            .expect("validated kind shares");
+        let total: f64 = s.incidents.kinds.iter().map(|k| k.share).sum();
+        let mut acc = 0.0;
+        let mut kind_cdf: Vec<f64> = s
+            .incidents
+            .kinds
+            .iter()
+            .map(|k| {
+                acc += k.share / total;
+                acc
+            })
+            .collect();
+        // Whatever rounding leaves above the last sum goes to the last kind
+        // with a share: never to a kind with none.
+        if let Some(last) = s.incidents.kinds.iter().rposition(|k| k.share > 0.0) {
+            kind_cdf[last] = f64::INFINITY;
+        }
         let mut rate_per_min = [0.0; 24];
         for (h, r) in rate_per_min.iter_mut().enumerate() {
             *r = s.incidents.rate_per_min(h);
         }
         Self {
             demand,
-            kinds,
+            kind_cdf,
             rate_per_min,
         }
     }
@@ -136,10 +152,23 @@ impl IncidentDraws {
     /// for escalation and prevention, so those streams stay aligned).
     #[inline]
     pub fn draw(&mut self, s: &Scenario, kind: usize) -> Draw {
+        self.draw_given(s, kind, None, None)
+    }
+
+    /// Like [`IncidentDraws::draw`], but durations already known (from a
+    /// replay file) are used as they are and not drawn.
+    #[inline]
+    pub fn draw_given(
+        &mut self,
+        s: &Scenario,
+        kind: usize,
+        on_scene_min: Option<f64>,
+        case_min: Option<f64>,
+    ) -> Draw {
         let k = &s.incidents.kinds[kind];
         Draw {
-            on_scene_min: k.on_scene.sample(&mut self.on_scene),
-            case_min: k.case_handling.sample(&mut self.case),
+            on_scene_min: on_scene_min.unwrap_or_else(|| k.on_scene.sample(&mut self.on_scene)),
+            case_min: case_min.unwrap_or_else(|| k.case_handling.sample(&mut self.case)),
             escalate_u: self.escalation.random(),
             keep_u: self.prevention.random(),
         }
@@ -231,7 +260,13 @@ impl Iterator for Generator<'_> {
             }
         }
         let pos = Point::new(d.pos.x_km + d.spread_km * u, d.pos.y_km + d.spread_km * v);
-        let kind = self.model.kinds.sample(&mut self.kind);
+        let u: f64 = self.kind.random();
+        let kind = self
+            .model
+            .kind_cdf
+            .iter()
+            .position(|&c| u < c)
+            .unwrap_or(self.model.kind_cdf.len() - 1);
         let draw = self.durations.draw(s, kind);
         let id = self.next_id;
         self.next_id += 1;
@@ -347,13 +382,14 @@ pub fn parse_replay<R: Read>(
             source,
         })?;
     let mut lines = LineIndex::new(&data);
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(data.as_slice());
-    let headers = rdr
+    // Fields are trimmed as they are read: csv's own trimming rebuilds every
+    // record and costs more than the rest of the parse.
+    let mut rdr = csv::ReaderBuilder::new().from_reader(data.as_slice());
+    let mut headers = rdr
         .headers()
         .map_err(|e| row_err(1, format!("cannot read the header: {e}")))?
         .clone();
+    headers.trim();
     let header_line = headers.position().map_or(1, |p| lines.line_at(p.byte()));
     for col in REQUIRED_COLUMNS {
         if !headers.iter().any(|h| h == col) {
@@ -382,6 +418,12 @@ pub fn parse_replay<R: Read>(
             return Err(row_err(header_line, format!("duplicate column `{h}`")));
         }
     }
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let cols: Vec<usize> = REQUIRED_COLUMNS
+        .iter()
+        .map(|c| col(c).expect("checked above"))
+        .collect();
+    let (on_scene_col, case_col) = (col("on_scene_min"), col("case_min"));
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut record = csv::StringRecord::new();
@@ -401,30 +443,38 @@ pub fn parse_replay<R: Read>(
             }
         }
         let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
-        let row: Row = record.deserialize(Some(&headers)).map_err(|e| {
-            let message = match e.kind() {
-                csv::ErrorKind::Deserialize { err, .. } => match err.field() {
-                    Some(i) => {
-                        // Same wording as scenario type errors.
-                        let what = match err.kind() {
-                            csv::DeserializeErrorKind::ParseFloat(_) => "expected a number".into(),
-                            csv::DeserializeErrorKind::ParseInt(_) => {
-                                "expected a whole number >= 0".into()
-                            }
-                            other => other.to_string(),
-                        };
-                        format!(
-                            "column `{}`: {what}, found {:?}",
-                            headers.get(i as usize).unwrap_or("?"),
-                            record.get(i as usize).unwrap_or("")
-                        )
-                    }
-                    None => err.kind().to_string(),
-                },
-                _ => e.to_string(),
-            };
-            row_err(line, message)
-        })?;
+        // Fields by the column positions found once in the header: no serde
+        // map per row, no allocation per row.
+        let field = |c: usize| record.get(c).unwrap_or("").trim();
+        let bad = |c: usize, what: &str| {
+            row_err(
+                line,
+                format!("column `{}`: {what}, found {:?}", &headers[c], field(c)),
+            )
+        };
+        let num = |c: usize| -> Result<f64, ReplayError> {
+            field(c)
+                .parse::<f64>()
+                .map_err(|_| bad(c, "expected a number"))
+        };
+        let opt = |c: Option<usize>| -> Result<Option<f64>, ReplayError> {
+            match c {
+                Some(c) if !field(c).is_empty() => num(c).map(Some),
+                _ => Ok(None),
+            }
+        };
+        let row = Row {
+            id: field(cols[0])
+                .parse::<u64>()
+                .map_err(|_| bad(cols[0], "expected a whole number >= 0"))?,
+            call_min: num(cols[1])?,
+            x_km: num(cols[2])?,
+            y_km: num(cols[3])?,
+            kind: String::new(),
+            on_scene_min: opt(on_scene_col)?,
+            case_min: opt(case_col)?,
+        };
+        let kind_name = field(cols[4]);
         let check = |name: &str, v: f64| -> Result<(), ReplayError> {
             if v.is_finite() && v >= 0.0 {
                 Ok(())
@@ -445,13 +495,13 @@ pub fn parse_replay<R: Read>(
         if let Some(v) = row.case_min {
             check("case_min", v)?;
         }
-        let Some(kind) = s.incidents.kind_index(&row.kind) else {
+        let Some(kind) = s.incidents.kind_index(kind_name) else {
             let names: Vec<_> = s.incidents.kinds.iter().map(|k| k.name.as_str()).collect();
             return Err(row_err(
                 line,
                 format!(
                     "column `kind`: unknown kind {:?} (the scenario has: {})",
-                    row.kind,
+                    kind_name,
                     names.join(", ")
                 ),
             ));
@@ -555,15 +605,17 @@ impl Iterator for Replay<'_> {
             return None;
         }
         self.next += 1;
-        let draw = self.durations.draw(self.scenario, r.kind as usize);
+        let draw =
+            self.durations
+                .draw_given(self.scenario, r.kind as usize, r.on_scene_min, r.case_min);
         Some(Incident {
             id: r.id,
             call_min: r.call_min,
             pos: r.pos,
             kind: r.kind,
             station: r.station,
-            on_scene_min: r.on_scene_min.unwrap_or(draw.on_scene_min),
-            case_min: r.case_min.unwrap_or(draw.case_min),
+            on_scene_min: draw.on_scene_min,
+            case_min: draw.case_min,
             escalate_u: draw.escalate_u,
             keep_u: draw.keep_u,
         })

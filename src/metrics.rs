@@ -18,6 +18,14 @@ use crate::scenario::{MIN_PER_DAY, Scenario};
 /// Histogram resolution: values are stored in thousandths of a minute.
 const HIST_SCALE: f64 = 1000.0;
 
+/// Minutes (>= 0) to histogram units, rounded to nearest. `+ 0.5` and a
+/// truncating cast instead of `f64::round`, which is a library call on
+/// baseline x86-64.
+#[inline]
+fn to_hist(minutes: f64) -> u64 {
+    (minutes * HIST_SCALE + 0.5) as u64
+}
+
 /// One closed incident, for `incidents.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IncidentRecord {
@@ -103,12 +111,12 @@ impl Acc {
                 self.assembly_count += 1;
                 self.assembly_sum += a;
                 self.assembly_hist
-                    .record((a * HIST_SCALE).round() as u64)
+                    .record(to_hist(a))
                     .expect("auto-resizing histogram");
             }
         }
         self.hist
-            .record((response * HIST_SCALE).round() as u64)
+            .record(to_hist(response))
             .expect("auto-resizing histogram");
     }
 

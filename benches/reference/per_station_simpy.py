@@ -132,6 +132,15 @@ def simulate(m, incidents):
     stations = [Station(env, sid, m.units) for sid, _, _ in m.stations]
     out = []
 
+    def exact_delay(now, at):
+        # Timeouts are relative: find the delay that lands exactly on `at`.
+        d = at - now
+        while now + d < at:
+            d = math.nextafter(d, math.inf)
+        while now + d > at:
+            d = math.nextafter(d, -math.inf)
+        return d
+
     def incident(inc):
         st, (_, bx, by) = stations[inc.station], m.stations[inc.station]
         drive = m.drive_min(bx, by, inc.x, inc.y)
@@ -146,20 +155,14 @@ def simulate(m, incidents):
         yield env.timeout(inc.on_scene)
         if inc.call >= m.warmup:
             out.append((inc.id, inc.call, dispatch, arrive, env.now, f"{st.id}-{n}"))
-        yield env.timeout(drive)  # back to base, no turnout
-        if inc.case > 0.0:
-            yield env.timeout(inc.case)  # case handling at base
+        # Back to base (no turnout), then case handling: policesim marks the
+        # end of both with one event, scheduled now, at (leave + drive) + case.
+        yield env.timeout(exact_delay(env.now, (env.now + drive) + inc.case))
         st.release(n)
 
     def calls():
         for inc in incidents:
-            # Timeouts are relative: find the delay that lands exactly on call_min.
-            d = inc.call - env.now
-            while env.now + d < inc.call:
-                d = math.nextafter(d, math.inf)
-            while env.now + d > inc.call:
-                d = math.nextafter(d, -math.inf)
-            yield env.timeout(d)
+            yield env.timeout(exact_delay(env.now, inc.call))
             env.process(incident(inc))
 
     env.process(calls())

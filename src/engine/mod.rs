@@ -181,9 +181,7 @@ enum Event {
     Arrive(UnitId, IncidentId),
     /// A unit leaves the scene.
     Leave(UnitId, IncidentId),
-    /// A unit is back at base.
-    Back(UnitId),
-    /// A unit finishes case handling.
+    /// A unit is back at base and done with any case handling.
     Free(UnitId),
     /// A strategy's timer.
     Timer(u32),
@@ -543,10 +541,11 @@ impl<'s> Sim<'s> {
             live.need = live.assigned;
         }
         live.backup_on_arrival = 0;
-        let back = self
-            .travel
-            .drive_min(live.incident.pos, self.units[unit.0 as usize].base);
-        self.events.push(t + back, Event::Back(unit));
+        // Driving back and case handling both keep the unit busy; nothing
+        // happens in between, so one event marks the end of both.
+        let u = &self.units[unit.0 as usize];
+        let back = t + self.travel.drive_min(live.incident.pos, u.base);
+        self.events.push(back + u.case_pending, Event::Free(unit));
         if live.cleared == live.assigned {
             let first = live.visits[0].unit.0 as usize;
             let cross = self.unit_station[first] != live.incident.station;
@@ -590,14 +589,6 @@ impl<'s> Sim<'s> {
                 Event::Ready(id) => self.ready(id, strategy),
                 Event::Arrive(unit, id) => self.arrive(unit, id, strategy),
                 Event::Leave(unit, id) => self.leave(unit, id),
-                Event::Back(unit) => {
-                    let case = self.units[unit.0 as usize].case_pending;
-                    if case > 0.0 {
-                        self.events.push(t + case, Event::Free(unit));
-                    } else {
-                        self.release(unit, strategy);
-                    }
-                }
                 Event::Free(unit) => self.release(unit, strategy),
                 Event::Timer(token) => strategy.on_timer(&mut self, token),
             }
