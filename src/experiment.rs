@@ -9,7 +9,9 @@ use rayon::prelude::*;
 
 use crate::engine::{RunOutput, RunSpec, Sim, UnitSpec};
 use crate::incidents::{Generator, Replay, ReplayIncident, StreamModel};
-use crate::metrics::{IncidentRecord, StrategySummary, SummaryInput, summarise};
+use std::sync::Mutex;
+
+use crate::metrics::{Hists, IncidentRecord, StrategySummary, SummaryInput, summarise};
 use crate::roster::Roster;
 use crate::scenario::{MIN_PER_DAY, Scenario};
 use crate::strategy::Plan;
@@ -134,6 +136,7 @@ pub fn run(
             per_incident: opts.per_incident,
         }
     };
+    let pooled: Vec<Mutex<Hists>> = selected.iter().map(|_| Mutex::new(Hists::new(s))).collect();
     let jobs: Vec<(usize, u32)> = (0..selected.len())
         .flat_map(|k| (0..opts.replications).map(move |r| (k, r)))
         .collect();
@@ -143,7 +146,7 @@ pub fn run(
             let cfg = &s.strategies[selected[k]];
             let plan = &plans[k];
             let sim = Sim::new(s, &plan.fleet, &plan.roster, spec_of(k));
-            let out = match &opts.replay {
+            let mut out = match &opts.replay {
                 Some(rows) => cfg.run(sim, plan, Replay::new(s, rows, opts.seed, r, horizon_min)),
                 None => cfg.run(
                     sim,
@@ -151,6 +154,13 @@ pub fn run(
                     Generator::new(s, &model, opts.seed, r, horizon_min),
                 ),
             };
+            // Pool the histograms now: they are the bulk of a replication's
+            // memory, and integer counts add the same in any order.
+            let hists = out.recorder.take_hists();
+            pooled[k]
+                .lock()
+                .expect("no job panics while holding the lock")
+                .absorb(&hists);
             on_job_done();
             out
         })
@@ -161,7 +171,9 @@ pub fn run(
     let strategies = selected
         .iter()
         .zip(plans)
-        .map(|(&i, plan)| {
+        .zip(pooled)
+        .map(|((&i, plan), hists)| {
+            let hists = hists.into_inner().expect("no job panicked");
             let mut runs: Vec<RunOutput> = outputs.by_ref().take(reps).collect();
             let records = runs
                 .iter_mut()
@@ -177,6 +189,7 @@ pub fn run(
                     to_min: horizon_min,
                 },
                 &runs,
+                &hists,
             );
             StrategyOutcome {
                 summary,

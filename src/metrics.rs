@@ -130,10 +130,14 @@ impl Acc {
         self.assembly_sum += other.assembly_sum;
         self.open += other.open;
         self.cross_district += other.cross_district;
-        self.hist.add(&other.hist).expect("auto-resizing histogram");
-        self.assembly_hist
-            .add(&other.assembly_hist)
-            .expect("auto-resizing histogram");
+        if !other.hist.is_empty() {
+            self.hist.add(&other.hist).expect("auto-resizing histogram");
+        }
+        if !other.assembly_hist.is_empty() {
+            self.assembly_hist
+                .add(&other.assembly_hist)
+                .expect("auto-resizing histogram");
+        }
     }
 
     /// Mean response time, minutes.
@@ -196,6 +200,64 @@ pub struct Recorder {
     pub records: Option<Vec<IncidentRecord>>,
     /// By hour of the day.
     pub hours: [HourAcc; 24],
+    /// 90th percentile of response, kept when the histograms are pooled.
+    pub overall_p90_min: Option<f64>,
+}
+
+/// Response and assembly histograms of every group, pooled over
+/// replications as they finish. Histogram counts add exactly in any order,
+/// so pooling on the fly keeps results identical for any thread count while
+/// memory stays that of one set of histograms per strategy.
+#[derive(Debug, Clone)]
+pub struct Hists {
+    /// All incidents.
+    pub overall: Acc,
+    /// By kind.
+    pub kinds: Vec<Acc>,
+    /// By station.
+    pub stations: Vec<Acc>,
+}
+
+impl Hists {
+    /// Empty histograms for `scenario`.
+    pub fn new(scenario: &Scenario) -> Self {
+        Self {
+            overall: Acc::default(),
+            kinds: vec![Acc::default(); scenario.incidents.kinds.len()],
+            stations: vec![Acc::default(); scenario.stations.len()],
+        }
+    }
+
+    /// Adds `other`'s counts.
+    pub fn absorb(&mut self, other: &Hists) {
+        let add = |a: &mut Acc, b: &Acc| {
+            a.hist.add(&b.hist).expect("auto-resizing histogram");
+            a.assembly_hist
+                .add(&b.assembly_hist)
+                .expect("auto-resizing histogram");
+        };
+        add(&mut self.overall, &other.overall);
+        for (a, b) in self.kinds.iter_mut().zip(&other.kinds) {
+            add(a, b);
+        }
+        for (a, b) in self.stations.iter_mut().zip(&other.stations) {
+            add(a, b);
+        }
+    }
+}
+
+/// A placeholder histogram: one significant digit keeps it a few hundred
+/// bytes, against tens of kilobytes for a real one.
+fn tiny() -> Histogram<u64> {
+    Histogram::new(1).expect("1 significant digit is valid")
+}
+
+fn take_hist(acc: &mut Acc) -> Acc {
+    Acc {
+        hist: std::mem::replace(&mut acc.hist, tiny()),
+        assembly_hist: std::mem::replace(&mut acc.assembly_hist, tiny()),
+        ..Acc::default()
+    }
 }
 
 /// Statistics of one hour of the day.
@@ -221,6 +283,7 @@ impl Recorder {
             stations: vec![Acc::default(); scenario.stations.len()],
             records: spec.per_incident.then(Vec::new),
             hours: [HourAcc::default(); 24],
+            overall_p90_min: None,
         }
     }
 
@@ -272,6 +335,17 @@ impl Recorder {
                 clear_min: live.clear_min,
                 visits: live.visits.clone(),
             });
+        }
+    }
+
+    /// Moves the histograms out (to pool them) and notes what the
+    /// replication itself still needs from them: its 90th percentile.
+    pub fn take_hists(&mut self) -> Hists {
+        self.overall_p90_min = self.overall.response_quantile(0.9);
+        Hists {
+            overall: take_hist(&mut self.overall),
+            kinds: self.kinds.iter_mut().map(take_hist).collect(),
+            stations: self.stations.iter_mut().map(take_hist).collect(),
         }
     }
 
@@ -506,11 +580,21 @@ fn mean(xs: &[f64]) -> Option<f64> {
 
 /// Summarises a group across replications: `accs[r]` is replication `r`'s
 /// accumulator, `busy_min`/`units` the group's on-duty unit busy minutes and count.
-fn group(name: &str, accs: &[&Acc], busy_min: f64, units: usize, window_min: f64) -> GroupSummary {
+fn group(
+    name: &str,
+    accs: &[&Acc],
+    hists: &Acc,
+    busy_min: f64,
+    units: usize,
+    window_min: f64,
+) -> GroupSummary {
     let mut pooled = Acc::default();
     for a in accs {
         pooled.merge(a);
     }
+    // Percentiles from the histograms pooled as replications finished.
+    pooled.hist = hists.hist.clone();
+    pooled.assembly_hist = hists.assembly_hist.clone();
     let resp: Vec<f64> = accs.iter().filter_map(|a| a.response_mean()).collect();
     let wait: Vec<f64> = accs.iter().filter_map(|a| a.wait_mean()).collect();
     let asm: Vec<f64> = accs.iter().filter_map(|a| a.assembly_mean()).collect();
@@ -665,7 +749,7 @@ pub struct SummaryInput<'a> {
 }
 
 /// Summarises the replications of one strategy.
-pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput]) -> StrategySummary {
+pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput], hists: &Hists) -> StrategySummary {
     let SummaryInput {
         strategy,
         scenario,
@@ -688,7 +772,7 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput]) -> StrategySummary
         .enumerate()
         .map(|(k, kind)| {
             let accs: Vec<&Acc> = runs.iter().map(|r| &r.recorder.kinds[k]).collect();
-            group(&kind.name, &accs, 0.0, 0, window_min)
+            group(&kind.name, &accs, &hists.kinds[k], 0.0, 0, window_min)
         })
         .collect();
     let per_station = scenario
@@ -703,7 +787,14 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput]) -> StrategySummary
                 .filter(|&u| fleet[u].station == s)
                 .collect();
             let busy: f64 = runs.iter().map(|r| busy_of(r, &units)).sum();
-            group(&st.id, &accs, busy, units.len(), window_min)
+            group(
+                &st.id,
+                &accs,
+                &hists.stations[s],
+                busy,
+                units.len(),
+                window_min,
+            )
         })
         .collect();
     let units = fleet
@@ -777,7 +868,10 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput]) -> StrategySummary
                 incidents: a.count,
                 generated: r.recorder.generated,
                 response_mean_min: a.response_mean(),
-                response_p90_min: a.response_quantile(0.9),
+                response_p90_min: r
+                    .recorder
+                    .overall_p90_min
+                    .or_else(|| a.response_quantile(0.9)),
                 within_target_pct: a.within_target_pct(),
                 wait_mean_min: a.wait_mean(),
                 assembly_mean_min: a.assembly_mean(),
@@ -791,16 +885,19 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput]) -> StrategySummary
             }
         })
         .collect();
-    let mut pooled = Acc::default();
-    for a in &overall {
-        pooled.merge(a);
-    }
     StrategySummary {
-        response_cdf: cdf(&pooled.hist),
-        assembly_cdf: cdf(&pooled.assembly_hist),
+        response_cdf: cdf(&hists.overall.hist),
+        assembly_cdf: cdf(&hists.overall.assembly_hist),
         strategy: strategy.to_string(),
         replications: runs.len() as u32,
-        overall: group(strategy, &overall, total_busy, on_duty.len(), window_min),
+        overall: group(
+            strategy,
+            &overall,
+            &hists.overall,
+            total_busy,
+            on_duty.len(),
+            window_min,
+        ),
         per_kind,
         per_station,
         officer_duty_hours_per_week: officer_duty,
