@@ -11,6 +11,7 @@ mod determinism;
 mod dispatch_rules;
 mod generate_round_trip;
 mod hypercube_matches;
+mod no_allocation_per_event;
 mod queueing_theory;
 mod replay_is_exact;
 mod scenarios_run;
