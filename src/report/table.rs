@@ -248,7 +248,7 @@ pub fn render_comparison(s: &Scenario, outcome: &Outcome) -> String {
         .max(8);
     let _ = writeln!(
         out,
-        "{:<name_w$} {:<29} {:>9} {:>19}  verdict",
+        "{:<name_w$} {:<31} {:>9} {:>19}  verdict",
         "strategy", "metric", "diff", "95% CI"
     );
     for c in &comparison {
@@ -258,7 +258,7 @@ pub fn render_comparison(s: &Scenario, outcome: &Outcome) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<name_w$} {:<29} {:>+9.2} {:>19}  {}",
+            "{:<name_w$} {:<31} {:>+9.2} {:>19}  {}",
             c.strategy,
             format!("{} ({})", c.label, c.unit),
             c.difference,
