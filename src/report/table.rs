@@ -248,7 +248,7 @@ pub fn render_comparison(s: &Scenario, outcome: &Outcome) -> String {
         .max(8);
     let _ = writeln!(
         out,
-        "{:<name_w$} {:<31} {:>9} {:>19}  verdict",
+        "{:<name_w$} {:<28} {:>9} {:>17}  verdict",
         "strategy", "metric", "diff", "95% CI"
     );
     for c in &comparison {
@@ -258,9 +258,9 @@ pub fn render_comparison(s: &Scenario, outcome: &Outcome) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<name_w$} {:<31} {:>+9.2} {:>19}  {}",
+            "{:<name_w$} {:<28} {:>+9.2} {:>17}  {}",
             c.strategy,
-            format!("{} ({})", c.label, c.unit),
+            format!("{} ({})", c.label, c.unit.replace("h/week", "h/wk")),
             c.difference,
             ci,
             c.verdict
