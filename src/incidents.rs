@@ -122,6 +122,10 @@ pub struct IncidentDraws {
     case: ChaCha8Rng,
     escalation: ChaCha8Rng,
     prevention: ChaCha8Rng,
+    /// Whether any kind escalates: otherwise the draw is skipped.
+    escalates: bool,
+    /// Whether any strategy prevents incidents: otherwise the draw is skipped.
+    prevents: bool,
 }
 
 /// What [`IncidentDraws::draw`] returns.
@@ -138,13 +142,17 @@ pub struct Draw {
 }
 
 impl IncidentDraws {
-    /// The streams of `replication`.
-    pub fn new(seed: u64, replication: u32) -> Self {
+    /// The streams of `replication` for scenario `s`.
+    pub fn new(s: &Scenario, seed: u64, replication: u32) -> Self {
         Self {
             on_scene: rng(seed, replication, Stream::OnScene),
             case: rng(seed, replication, Stream::CaseHandling),
             escalation: rng(seed, replication, Stream::Escalation),
             prevention: rng(seed, replication, Stream::Prevention),
+            escalates: s.incidents.kinds.iter().any(|k| k.escalation.is_some()),
+            prevents: s.strategies.iter().any(|c| {
+                matches!(c, crate::strategy::StrategyConfig::TrafficMerged(m) if m.accident_rate_factor < 1.0)
+            }),
         }
     }
 
@@ -169,8 +177,18 @@ impl IncidentDraws {
         Draw {
             on_scene_min: on_scene_min.unwrap_or_else(|| k.on_scene.sample(&mut self.on_scene)),
             case_min: case_min.unwrap_or_else(|| k.case_handling.sample(&mut self.case)),
-            escalate_u: self.escalation.random(),
-            keep_u: self.prevention.random(),
+            // Skipped draws are decided by the scenario alone, so every
+            // strategy still sees the same incidents.
+            escalate_u: if self.escalates {
+                self.escalation.random()
+            } else {
+                1.0
+            },
+            keep_u: if self.prevents {
+                self.prevention.random()
+            } else {
+                0.0
+            },
         }
     }
 }
@@ -207,7 +225,7 @@ impl<'a> Generator<'a> {
             arrivals: rng(seed, replication, Stream::Arrivals),
             location: rng(seed, replication, Stream::Location),
             kind: rng(seed, replication, Stream::Kind),
-            durations: IncidentDraws::new(seed, replication),
+            durations: IncidentDraws::new(scenario, seed, replication),
         }
     }
 
@@ -591,7 +609,7 @@ impl<'a> Replay<'a> {
             rows,
             next: 0,
             horizon_min,
-            durations: IncidentDraws::new(seed, replication),
+            durations: IncidentDraws::new(scenario, seed, replication),
         }
     }
 }

@@ -21,6 +21,8 @@ mod queue;
 
 pub use queue::EventQueue;
 
+use std::collections::VecDeque;
+
 use serde::{Deserialize, Serialize};
 
 use crate::incidents::Incident;
@@ -173,10 +175,6 @@ impl Live {
 
 #[derive(Debug, Clone, Copy)]
 enum Event {
-    /// The next incident of the stream calls.
-    Call,
-    /// An incident can be dispatched.
-    Ready(IncidentId),
     /// A unit reaches an incident.
     Arrive(UnitId, IncidentId),
     /// A unit leaves the scene.
@@ -230,7 +228,12 @@ pub struct Sim<'s> {
     live: Vec<Live>,
     free_slots: Vec<u32>,
     events: EventQueue<Event>,
-    pending: Option<Incident>,
+    /// The next call of the stream and its order key. Calls come in time
+    /// order, so they need no heap: the loop merges them with it.
+    next_call: Option<(Incident, u128)>,
+    /// Incidents waiting out call processing, in time order for the same
+    /// reason (one constant delay): `(ready time, order key, incident)`.
+    readies: VecDeque<(f64, u128, IncidentId)>,
     event_count: u64,
     waiting: u32,
     waiting_since: f64,
@@ -270,7 +273,8 @@ impl<'s> Sim<'s> {
             live: Vec::with_capacity(64),
             free_slots: Vec::with_capacity(64),
             events: EventQueue::with_capacity(256),
-            pending: None,
+            next_call: None,
+            readies: VecDeque::with_capacity(64),
             event_count: 0,
             waiting: 0,
             waiting_since: 0.0,
@@ -562,31 +566,47 @@ impl<'s> Sim<'s> {
     ) -> RunOutput {
         strategy.start(&mut self);
         if let Some(first) = source.next() {
-            self.events.push(first.call_min, Event::Call);
-            self.pending = Some(first);
+            let seq = self.events.take_seq();
+            self.next_call = Some((first, queue::key(first.call_min, seq)));
         }
-        while let Some((t, event)) = self.events.pop() {
-            if t > self.spec.horizon_min {
+        loop {
+            // The earliest of three time-ordered sources, by (time, seq): the
+            // same order as if calls and readies were in the heap.
+            let heap = self.events.peek_key();
+            let call = self.next_call.as_ref().map_or(u128::MAX, |c| c.1);
+            let ready = self.readies.front().map_or(u128::MAX, |r| r.1);
+            let first = heap.min(call).min(ready);
+            if first == u128::MAX || queue::key_time(first) > self.spec.horizon_min {
                 break;
             }
-            self.now = t;
             self.event_count += 1;
-            match event {
-                Event::Call => {
-                    let incident = self.pending.take().expect("a call event has its incident");
-                    if let Some(next) = source.next() {
-                        self.events.push(next.call_min, Event::Call);
-                        self.pending = Some(next);
-                    }
-                    let id = self.admit(incident);
-                    if self.spec.ready_delay_min > 0.0 {
-                        self.events
-                            .push(t + self.spec.ready_delay_min, Event::Ready(id));
-                    } else {
-                        self.ready(id, strategy);
-                    }
+            if first == call {
+                let (incident, _) = self.next_call.take().expect("checked");
+                let t = incident.call_min;
+                self.now = t;
+                if let Some(next) = source.next() {
+                    let seq = self.events.take_seq();
+                    self.next_call = Some((next, queue::key(next.call_min, seq)));
                 }
-                Event::Ready(id) => self.ready(id, strategy),
+                let id = self.admit(incident);
+                if self.spec.ready_delay_min > 0.0 {
+                    let at = t + self.spec.ready_delay_min;
+                    let seq = self.events.take_seq();
+                    self.readies.push_back((at, queue::key(at, seq), id));
+                } else {
+                    self.ready(id, strategy);
+                }
+                continue;
+            }
+            if first == ready {
+                let (t, _, id) = self.readies.pop_front().expect("checked");
+                self.now = t;
+                self.ready(id, strategy);
+                continue;
+            }
+            let (t, event) = self.events.pop().expect("checked");
+            self.now = t;
+            match event {
                 Event::Arrive(unit, id) => self.arrive(unit, id, strategy),
                 Event::Leave(unit, id) => self.leave(unit, id),
                 Event::Free(unit) => self.release(unit, strategy),

@@ -12,8 +12,8 @@ use std::collections::BinaryHeap;
 /// the sift-down that dominates `pop`.
 #[derive(Debug, Clone, Copy)]
 struct Entry<E> {
-    time_bits: u64,
-    seq: u64,
+    /// [`key`] of time and insertion number.
+    key: u128,
     event: E,
 }
 
@@ -31,8 +31,22 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     fn cmp(&self, other: &Self) -> Ordering {
         // Reversed: smaller (time, seq) is "greater" so it pops first.
-        (other.time_bits, other.seq).cmp(&(self.time_bits, self.seq))
+        other.key.cmp(&self.key)
     }
+}
+
+/// The order key of an event: time bits, then insertion number, packed so
+/// one integer comparison orders two events (see [`EventQueue::take_seq`]).
+/// `+ 0.0` makes -0.0 into +0.0, so the two do not differ.
+#[inline]
+pub fn key(time: f64, seq: u64) -> u128 {
+    (u128::from((time + 0.0).to_bits()) << 64) | u128::from(seq)
+}
+
+/// The time of an order key.
+#[inline]
+pub fn key_time(key: u128) -> f64 {
+    f64::from_bits((key >> 64) as u64)
 }
 
 /// A deterministic priority queue of events.
@@ -59,22 +73,31 @@ impl<E: Copy> EventQueue<E> {
     #[inline]
     pub fn push(&mut self, time: f64, event: E) {
         debug_assert!(time.is_finite() && time >= 0.0, "event scheduled at {time}");
-        // +0.0 and -0.0 must not differ.
-        let time = time + 0.0;
         self.heap.push(Entry {
-            time_bits: time.to_bits(),
-            seq: self.seq,
+            key: key(time, self.seq),
             event,
         });
         self.seq += 1;
     }
 
+    /// Takes the next insertion number without scheduling anything, for an
+    /// event kept outside the heap that must still order as if pushed now.
+    #[inline]
+    pub fn take_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq - 1
+    }
+
+    /// Order key of the earliest event, `u128::MAX` when empty.
+    #[inline]
+    pub fn peek_key(&self) -> u128 {
+        self.heap.peek().map_or(u128::MAX, |e| e.key)
+    }
+
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, E)> {
-        self.heap
-            .pop()
-            .map(|e| (f64::from_bits(e.time_bits), e.event))
+        self.heap.pop().map(|e| (key_time(e.key), e.event))
     }
 
     /// Number of scheduled events.
