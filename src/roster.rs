@@ -101,6 +101,10 @@ pub struct Roster {
     pub pools: Vec<Pool>,
     /// Staffing of each unit, in fleet order.
     pub units: Vec<Staffing>,
+    /// Per unit, its on-duty posts as `[first person, people, posts, slot]`,
+    /// so attributing busy time needs no pool lookups in the hot loop.
+    #[serde(skip)]
+    rota: Vec<Vec<[u32; 4]>>,
 }
 
 /// Builds a [`Roster`] alongside a fleet.
@@ -225,11 +229,26 @@ impl RosterBuilder {
         if !short.is_empty() {
             return Err(short);
         }
+        let rota = self
+            .units
+            .iter()
+            .map(|u| match u {
+                Staffing::Posts(posts) => posts
+                    .iter()
+                    .map(|p| {
+                        let pool = &self.pools[p.pool as usize];
+                        [pool.first, pool.people, pool.posts, p.slot]
+                    })
+                    .collect(),
+                Staffing::CallIn(_) => Vec::new(),
+            })
+            .collect();
         Ok(Roster {
             shift_min: f64::from(self.spec.shift_hours) * 60.0,
             night_hours: (self.spec.night_start_hour, self.spec.night_end_hour),
             pools: self.pools,
             units: self.units,
+            rota,
         })
     }
 }
@@ -375,14 +394,16 @@ impl Roster {
             return;
         }
         match &self.units[unit] {
-            Staffing::Posts(posts) => {
+            Staffing::Posts(_) => {
                 let mut a = from;
                 while a < to {
                     // Times are >= 0: truncation is floor.
                     let k = (a / self.shift_min) as u64;
                     let b = (((k + 1) as f64) * self.shift_min).min(to);
-                    for &post in posts {
-                        busy[self.person(post, k)] += b - a;
+                    // Same arithmetic as `person`, from the precomputed rota.
+                    for &[first, people, posts, slot] in &self.rota[unit] {
+                        let i = (k * u64::from(posts) + u64::from(slot)) % u64::from(people);
+                        busy[first as usize + i as usize] += b - a;
                     }
                     if b <= a {
                         break;
