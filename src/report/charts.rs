@@ -176,6 +176,19 @@ fn tick(v: f64) -> String {
     }
 }
 
+/// Tick labels for categories drawn at x = 0, 1, 2, ...: the name at each
+/// whole number, nothing between.
+fn category_label(names: Vec<String>) -> impl Fn(&f64) -> String {
+    move |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+            names[i as usize].clone()
+        } else {
+            String::new()
+        }
+    }
+}
+
 fn nice_max(v: f64) -> f64 {
     if v <= 0.0 || !v.is_finite() {
         return 1.0;
@@ -416,15 +429,7 @@ where
             .fold(0.0, f64::max)
             * 1.05,
     );
-    let kind_names = kinds.clone();
-    let formatter = move |x: &f64| -> String {
-        let i = x.round();
-        if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < kind_names.len() {
-            kind_names[i as usize].clone()
-        } else {
-            String::new()
-        }
-    };
+    let formatter = category_label(kinds.clone());
     let mut chart = ChartBuilder::on(area)
         .margin(20)
         .x_label_area_size(60)
@@ -550,15 +555,7 @@ where
             })
             .fold(0.0f64, |m, v| m.max(v.abs()));
         let lim = if extent > 0.0 { extent * 1.25 } else { 1.0 };
-        let names: Vec<String> = rows.iter().map(|c| c.strategy.clone()).collect();
-        let label = move |y: &f64| -> String {
-            let i = y.round();
-            if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-                names[i as usize].clone()
-            } else {
-                String::new()
-            }
-        };
+        let label = category_label(rows.iter().map(|c| c.strategy.clone()).collect());
         let mut chart = ChartBuilder::on(panel)
             .margin(12)
             .caption(format!("{} ({})", first.label, first.unit), font(18))
@@ -653,15 +650,7 @@ where
                 .fold(0.0, f64::max)
                 * 1.1,
         );
-        let names: Vec<String> = groups.iter().map(|g| g.1.clone()).collect();
-        let fmt = move |x: &f64| -> String {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-                names[i as usize].clone()
-            } else {
-                String::new()
-            }
-        };
+        let fmt = category_label(groups.iter().map(|g| g.1.clone()).collect());
         let mut chart = ChartBuilder::on(panel)
             .margin(16)
             .x_label_area_size(70)

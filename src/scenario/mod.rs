@@ -2,7 +2,7 @@
 //!
 //! A scenario is read in two steps: [`raw`] mirrors the TOML with serde (so
 //! unknown keys and wrong types are caught with their key path and line), then
-//! [`validate`] checks meaning (references, shares, rates, staffing) and
+//! a validation step checks meaning (references, shares, rates, staffing) and
 //! builds the domain types below, which is all the engine ever sees.
 
 pub(crate) mod diag;

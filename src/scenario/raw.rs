@@ -2,7 +2,7 @@
 //!
 //! Every struct denies unknown keys so a typo is an error, not a silently
 //! ignored setting. Defaults live here; meaning and cross-checks live in
-//! [`super::validate`].
+//! the validation step (`scenario::Scenario::from_toml`).
 
 use serde::Deserialize;
 
