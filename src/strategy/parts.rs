@@ -421,7 +421,33 @@ pub struct PostIndex {
     free_count: Vec<u32>,
     /// `(post, slot)` of each unit of the fleet, if indexed.
     slot_of: Vec<Option<(u32, u32)>>,
+    /// A uniform grid over the posts, for many posts.
+    grid: Option<Grid>,
 }
+
+/// Posts bucketed in square cells, so a search for the nearest free post
+/// looks at rings of cells around the incident and stops once no unseen
+/// cell can be closer: cost grows with the posts near the incident, not
+/// with all posts.
+#[derive(Debug, Clone)]
+struct Grid {
+    x0: f64,
+    y0: f64,
+    cell_km: f64,
+    nx: i64,
+    ny: i64,
+    /// Posts of each cell.
+    posts: Vec<Vec<u32>>,
+    /// Free units in each cell.
+    free: Vec<u32>,
+    /// Cell of each post.
+    cell_of: Vec<u32>,
+    /// Smallest activation delay of any post, minutes.
+    min_activation: f64,
+}
+
+/// Posts above which the grid pays for itself.
+const GRID_FROM_POSTS: usize = 48;
 
 impl PostIndex {
     /// Indexes `units` (all free) of `fleet`.
@@ -432,6 +458,7 @@ impl PostIndex {
             free_bits: Vec::new(),
             free_count: Vec::new(),
             slot_of: vec![None; fleet.len()],
+            grid: None,
         };
         let mut sorted = units.to_vec();
         sorted.sort();
@@ -457,6 +484,9 @@ impl PostIndex {
             me.free_count[p] += 1;
             me.slot_of[u.0 as usize] = Some((p as u32, slot as u32));
         }
+        if me.posts.len() >= GRID_FROM_POSTS {
+            me.grid = Some(Grid::new(&me.posts, &me.free_count));
+        }
         me
     }
 
@@ -473,9 +503,15 @@ impl PostIndex {
         if free && !was {
             *word |= bit;
             self.free_count[p] += 1;
+            if let Some(g) = &mut self.grid {
+                g.free[g.cell_of[p] as usize] += 1;
+            }
         } else if !free && was {
             *word &= !bit;
             self.free_count[p] -= 1;
+            if let Some(g) = &mut self.grid {
+                g.free[g.cell_of[p] as usize] -= 1;
+            }
         }
     }
 
@@ -488,24 +524,190 @@ impl PostIndex {
         None
     }
 
+    /// Keeps `best` as the smaller of itself and post `p` by (time, unit).
+    #[inline]
+    fn consider(&self, p: usize, t: f64, best: &mut Option<(f64, UnitId)>) {
+        let better = match *best {
+            None => true,
+            Some((bt, bu)) => t < bt || (t == bt && self.first_free(p).is_some_and(|u| u < bu)),
+        };
+        if better {
+            *best = self.first_free(p).map(|u| (t, u));
+        }
+    }
+
     /// The free unit that reaches `incident` first (ties: lowest number).
     pub fn nearest_free(&self, sim: &Sim<'_>, incident: IncidentId) -> Option<UnitId> {
-        let to = sim.incident(incident).incident.pos;
-        let travel = &sim.scenario().travel;
+        self.nearest_free_to(sim.incident(incident).incident.pos, &sim.scenario().travel)
+    }
+
+    /// The free unit that reaches `to` first under `travel` (ties: lowest number).
+    pub fn nearest_free_to(&self, to: Point, travel: &crate::map::TravelModel) -> Option<UnitId> {
         let mut best: Option<(f64, UnitId)> = None;
-        for (p, &(base, activation)) in self.posts.iter().enumerate() {
-            if self.free_count[p] == 0 {
-                continue;
+        let time = |p: usize| {
+            let (base, activation) = self.posts[p];
+            activation + travel.response_min(base, to)
+        };
+        let Some(g) = &self.grid else {
+            for p in 0..self.posts.len() {
+                if self.free_count[p] > 0 {
+                    self.consider(p, time(p), &mut best);
+                }
             }
-            let t = activation + travel.response_min(base, to);
-            let better = match best {
-                None => true,
-                Some((bt, bu)) => t < bt || (t == bt && self.first_free(p).is_some_and(|u| u < bu)),
-            };
-            if better {
-                best = self.first_free(p).map(|u| (t, u));
+            return best.map(|(_, u)| u);
+        };
+        // Rings of cells around the incident's cell (which may lie outside
+        // the grid). Every cell of ring r is at least (r - 1) cells away, so
+        // once that lower bound on time exceeds the best found, stop; ties
+        // are still examined, so the lowest unit number wins as without the
+        // grid.
+        let cx = ((to.x_km - g.x0) / g.cell_km).floor() as i64;
+        let cy = ((to.y_km - g.y0) / g.cell_km).floor() as i64;
+        let far = (cx.max(g.nx - 1 - cx).max(cy).max(g.ny - 1 - cy)).max(0);
+        for r in 0..=far {
+            if let Some((bt, _)) = best {
+                let gap = (r - 1).max(0) as f64 * g.cell_km;
+                let lower = g.min_activation
+                    + travel.response_min(
+                        crate::map::Point::new(0.0, 0.0),
+                        crate::map::Point::new(gap, 0.0),
+                    );
+                if lower > bt {
+                    break;
+                }
+            }
+            for y in (cy - r).max(0)..=(cy + r).min(g.ny - 1) {
+                let on_edge_row = y == cy - r || y == cy + r;
+                let step = if on_edge_row { 1 } else { (2 * r).max(1) };
+                let mut x = cx - r;
+                while x <= cx + r {
+                    if (0..g.nx).contains(&x) {
+                        let c = (y * g.nx + x) as usize;
+                        if g.free[c] > 0 {
+                            for &p in &g.posts[c] {
+                                let p = p as usize;
+                                if self.free_count[p] > 0 {
+                                    self.consider(p, time(p), &mut best);
+                                }
+                            }
+                        }
+                    }
+                    x += step;
+                }
             }
         }
         best.map(|(_, u)| u)
+    }
+}
+
+impl Grid {
+    fn new(posts: &[(Point, f64)], free_count: &[u32]) -> Self {
+        let (mut x0, mut x1, mut y0, mut y1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for (p, _) in posts {
+            x0 = x0.min(p.x_km);
+            x1 = x1.max(p.x_km);
+            y0 = y0.min(p.y_km);
+            y1 = y1.max(p.y_km);
+        }
+        // About two posts per cell on average.
+        let area = ((x1 - x0) * (y1 - y0)).max(1e-6);
+        let cell_km = (2.0 * area / posts.len() as f64).sqrt().max(0.01);
+        let nx = ((x1 - x0) / cell_km).floor() as i64 + 1;
+        let ny = ((y1 - y0) / cell_km).floor() as i64 + 1;
+        let mut cells = vec![Vec::new(); (nx * ny) as usize];
+        let mut free = vec![0; (nx * ny) as usize];
+        let mut cell_of = Vec::with_capacity(posts.len());
+        for (i, (p, _)) in posts.iter().enumerate() {
+            let cx = (((p.x_km - x0) / cell_km).floor() as i64).min(nx - 1);
+            let cy = (((p.y_km - y0) / cell_km).floor() as i64).min(ny - 1);
+            let c = (cy * nx + cx) as usize;
+            cells[c].push(i as u32);
+            free[c] += free_count[i];
+            cell_of.push(c as u32);
+        }
+        Self {
+            x0,
+            y0,
+            cell_km,
+            nx,
+            ny,
+            posts: cells,
+            free,
+            cell_of,
+            min_activation: posts.iter().map(|p| p.1).fold(f64::INFINITY, f64::min),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Crew;
+    use crate::map::TravelModel;
+    use rand::{RngExt, SeedableRng};
+
+    #[test]
+    fn the_post_grid_finds_exactly_the_unit_a_full_scan_finds() {
+        let travel = TravelModel::Euclidean {
+            speed_kmh: 40.0,
+            detour: 1.3,
+            turnout_min: 1.0,
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for posts in [10usize, 60, 300] {
+            // Posts on a coarse lattice so that exact ties happen, some
+            // posts with several units, a few with a call-in delay.
+            let mut fleet = Vec::new();
+            for i in 0..posts {
+                let base = Point::new(
+                    f64::from(rng.random_range(0..40u32)) * 0.5,
+                    f64::from(rng.random_range(0..40u32)) * 0.5,
+                );
+                let activation = if i % 7 == 0 { 20.0 } else { 0.0 };
+                for _ in 0..rng.random_range(1..4u32) {
+                    fleet.push(UnitSpec {
+                        name: String::new(),
+                        station: 0,
+                        base,
+                        crew: Crew {
+                            officers: 1,
+                            auxiliaries: 0,
+                        },
+                        kind: UnitKind::Pooled,
+                        activation_min: activation,
+                    });
+                }
+            }
+            let units: Vec<UnitId> = (0..fleet.len() as u32).map(UnitId).collect();
+            let mut index = PostIndex::new(&fleet, &units);
+            assert_eq!(index.grid.is_some(), posts >= GRID_FROM_POSTS);
+            let mut free = vec![true; fleet.len()];
+            for _ in 0..2000 {
+                let u = rng.random_range(0..fleet.len());
+                free[u] = !free[u];
+                index.set_free(UnitId(u as u32), free[u]);
+                let to = Point::new(rng.random_range(-5.0..25.0), rng.random_range(-5.0..25.0));
+                let expected = (0..fleet.len())
+                    .filter(|&u| free[u])
+                    .map(|u| {
+                        (
+                            fleet[u].activation_min + travel.response_min(fleet[u].base, to),
+                            u,
+                        )
+                    })
+                    .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+                    .map(|(_, u)| UnitId(u as u32));
+                assert_eq!(
+                    index.nearest_free_to(to, &travel),
+                    expected,
+                    "{posts} posts, to {to:?}"
+                );
+            }
+        }
     }
 }
