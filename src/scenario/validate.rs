@@ -234,11 +234,21 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
     };
     for s in &scenario.strategies {
         let key = format!("strategies.{}", s.name());
+        // One plan per strategy serves every check below.
+        let plan = match s.plan(&scenario) {
+            Ok(plan) => plan,
+            Err(short) => {
+                for e in short {
+                    c.error(&e.key, format!("{} (strategy {})", e.message, s.name()));
+                }
+                continue;
+            }
+        };
         // A force larger than the strategy can ever send never assembles:
         // the units that come do the job and the rest is stood down.
         for (k, kind) in scenario.incidents.kinds.iter().enumerate() {
             let need = kind.units + kind.escalation.map_or(0, |e| e.units);
-            let most = s.max_units_for(&scenario, k);
+            let most = s.max_units_for(&scenario, &plan, k);
             if need > most {
                 c.warn(
                     format!("incidents.kinds[{k}].units"),
@@ -250,30 +260,22 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
                 );
             }
         }
-        match s.roster(&scenario) {
-            Ok(r) => {
-                let heavy: Vec<String> = r
-                    .heavy_pools(60.0)
-                    .into_iter()
-                    .map(|(who, h)| format!("{who} {h:.0} h"))
-                    .collect();
-                if !heavy.is_empty() {
-                    c.warn(
-                        &key,
-                        format!(
-                            "people on duty more than 60 h a week on average: {}",
-                            heavy.join(", ")
-                        ),
-                    );
-                }
-            }
-            Err(short) => {
-                for e in short {
-                    c.error(&e.key, format!("{} (strategy {})", e.message, s.name()));
-                }
-            }
+        let heavy: Vec<String> = plan
+            .roster
+            .heavy_pools(60.0)
+            .into_iter()
+            .map(|(who, h)| format!("{who} {h:.0} h"))
+            .collect();
+        if !heavy.is_empty() {
+            c.warn(
+                &key,
+                format!(
+                    "people on duty more than 60 h a week on average: {}",
+                    heavy.join(", ")
+                ),
+            );
         }
-        for (key, message) in s.capacity_warnings(&scenario) {
+        for (key, message) in s.capacity_warnings(&scenario, &plan) {
             c.warn(key, message);
         }
     }

@@ -12,7 +12,7 @@
 
 use serde::Serialize;
 
-use super::parts::{PostIndex, Squads, WaitQueue, add_squad_units, add_unit, squad_pools};
+use super::parts::{PostIndex, Squads, WaitQueue, add_unit, finish_plan, squad_pools};
 use super::per_station::DEFAULT_CREW;
 use super::{Plan, Strategy, crew, shift_override};
 use crate::engine::{Crew, IncidentId, Sim, UnitId, UnitKind, UnitSpec};
@@ -146,11 +146,7 @@ impl EfficiencyConfig {
         for _ in 0..self.desk_officers_per_station * s.stations.len() as u32 {
             b.desk(pools.0);
         }
-        add_squad_units(&mut fleet, &mut b, s, &squads);
-        Ok(Plan {
-            fleet,
-            roster: b.build()?,
-        })
+        finish_plan(fleet, b, s, &squads)
     }
 }
 

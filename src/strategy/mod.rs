@@ -197,12 +197,10 @@ impl StrategyConfig {
         }
     }
 
-    /// Most units the strategy can ever have at one incident of `kind`.
-    pub fn max_units_for(&self, s: &Scenario, kind: usize) -> u32 {
+    /// Most units the strategy, fielding `plan`, can ever have at one
+    /// incident of `kind`.
+    pub fn max_units_for(&self, s: &Scenario, plan: &Plan, kind: usize) -> u32 {
         let k = &s.incidents.kinds[kind];
-        let Ok(plan) = self.plan(s) else {
-            return u32::MAX;
-        };
         // Traffic incidents routed to squads can get every squad unit.
         let squads = plan
             .fleet
@@ -215,11 +213,11 @@ impl StrategyConfig {
             return squads;
         }
         match self {
-            StrategyConfig::PerStation(c) => c.max_units(s, &plan),
-            StrategyConfig::ZoneCooperation(c) => c.max_units(s, &plan),
-            StrategyConfig::TrafficMerged(c) => c.max_units(s, &plan, kind),
+            StrategyConfig::PerStation(c) => c.max_units(s, plan),
+            StrategyConfig::ZoneCooperation(c) => c.max_units(s, plan),
+            StrategyConfig::TrafficMerged(c) => c.max_units(s, plan, kind),
             StrategyConfig::Efficiency(c) => c.units,
-            StrategyConfig::StationWhistle(c) => c.max_units(s, &plan),
+            StrategyConfig::StationWhistle(c) => c.max_units(s, plan),
         }
     }
 
@@ -264,10 +262,7 @@ impl StrategyConfig {
     }
 
     /// `(key, message)` warnings for loads the strategy can never serve.
-    pub(crate) fn capacity_warnings(&self, s: &Scenario) -> Vec<(String, String)> {
-        let Ok(plan) = self.plan(s) else {
-            return Vec::new();
-        };
+    pub(crate) fn capacity_warnings(&self, s: &Scenario, plan: &Plan) -> Vec<(String, String)> {
         let key = format!("strategies.{}", self.name());
         let mut out = Vec::new();
         // Group demand by the units that answer it: each station's own units

@@ -398,6 +398,21 @@ pub(crate) fn add_squad_units(
     }
 }
 
+/// Adds the squads' units and closes the plan: the common end of every
+/// model's staffing.
+pub(crate) fn finish_plan(
+    mut fleet: Vec<UnitSpec>,
+    mut b: RosterBuilder,
+    s: &Scenario,
+    squad_pools: &[(u32, u32)],
+) -> Result<super::Plan, Vec<crate::roster::Shortage>> {
+    add_squad_units(&mut fleet, &mut b, s, squad_pools);
+    Ok(super::Plan {
+        fleet,
+        roster: b.build()?,
+    })
+}
+
 /// Index of the squad nearest to `p` (for staffing merged units).
 pub(crate) fn nearest_squad(s: &Scenario, p: Point) -> usize {
     crate::scenario::nearest(s.squads.iter().map(|q| q.pos), p)

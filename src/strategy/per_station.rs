@@ -11,8 +11,7 @@
 use serde::Serialize;
 
 use super::parts::{
-    CallInWhen, Squads, Stations, add_squad_units, add_unit, nearest_squad, squad_pools,
-    station_pools,
+    CallInWhen, Squads, Stations, add_unit, finish_plan, nearest_squad, squad_pools, station_pools,
 };
 use super::{Plan, Strategy, crew, shift_override};
 use crate::engine::{Crew, IncidentId, Sim, UnitId, UnitKind, UnitSpec};
@@ -142,11 +141,7 @@ impl PerStationConfig {
                 );
             }
         }
-        add_squad_units(&mut fleet, &mut b, s, &squads);
-        Ok(Plan {
-            fleet,
-            roster: b.build()?,
-        })
+        finish_plan(fleet, b, s, &squads)
     }
 
     /// Most units one station can put on an incident.

@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use serde::Serialize;
 
 use super::parts::{
-    CallInWhen, Squads, Stations, add_squad_units, add_unit, squad_pools, station_pools,
+    CallInWhen, Squads, Stations, add_unit, finish_plan, squad_pools, station_pools,
 };
 use super::per_station::DEFAULT_CREW;
 use super::{Plan, Strategy, crew, nearest_free, shift_override};
@@ -159,11 +159,7 @@ impl StationWhistleConfig {
                 spec_pools[k],
             );
         }
-        add_squad_units(&mut fleet, &mut b, s, &squads);
-        Ok(Plan {
-            fleet,
-            roster: b.build()?,
-        })
+        finish_plan(fleet, b, s, &squads)
     }
 
     /// Station units plus every answering specialist.

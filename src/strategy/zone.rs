@@ -21,7 +21,7 @@
 use serde::Serialize;
 
 use super::parts::{
-    CallInWhen, Squads, Stations, WaitQueue, add_squad_units, add_unit, nearest_squad, squad_pools,
+    CallInWhen, Squads, Stations, WaitQueue, add_unit, finish_plan, nearest_squad, squad_pools,
     station_pools,
 };
 use super::per_station::DEFAULT_CREW;
@@ -297,11 +297,7 @@ impl ZoneCooperationConfig {
                 );
             }
         }
-        add_squad_units(&mut fleet, &mut b, s, &squads);
-        Ok(Plan {
-            fleet,
-            roster: b.build()?,
-        })
+        finish_plan(fleet, b, s, &squads)
     }
 
     /// Most units one incident can get.
