@@ -160,7 +160,7 @@ pub fn run(
             pooled[k]
                 .lock()
                 .expect("no job panics while holding the lock")
-                .absorb(&hists);
+                .absorb(hists);
             on_job_done();
             out
         })

@@ -80,26 +80,37 @@ pub struct Acc {
     pub assembly_hist: Histogram<u64>,
 }
 
+/// A response-time histogram sized for values up to a day, so that it
+/// never reallocates in a normal run (it still grows past a day if needed).
+fn response_hist() -> Histogram<u64> {
+    let mut h =
+        Histogram::new_with_bounds(1, to_hist(MIN_PER_DAY), 3).expect("valid histogram bounds");
+    h.auto(true);
+    h
+}
+
 impl Default for Acc {
     fn default() -> Self {
         Self {
-            count: 0,
-            response_sum: 0.0,
-            within_target: 0,
-            wait_sum: 0.0,
-            multi_count: 0,
-            assembly_count: 0,
-            assembly_sum: 0.0,
-            open: 0,
-            cross_district: 0,
-            hist: Histogram::new(3).expect("3 significant digits is valid"),
+            hist: response_hist(),
+            // Only multi-unit kinds record assembly: start small, grow if used.
             assembly_hist: Histogram::new(3).expect("3 significant digits is valid"),
+            ..Self::empty()
         }
     }
 }
 
 impl Acc {
-    fn add(&mut self, response: f64, wait: f64, assembly: Option<f64>, within: bool, cross: bool) {
+    /// Adds an incident to the counts and sums only (not the histograms).
+    #[inline]
+    fn add_scalars(
+        &mut self,
+        response: f64,
+        wait: f64,
+        assembly: Option<f64>,
+        within: bool,
+        cross: bool,
+    ) {
         self.count += 1;
         self.cross_district += u64::from(cross);
         self.response_sum += response;
@@ -110,16 +121,50 @@ impl Acc {
             if !a.is_nan() {
                 self.assembly_count += 1;
                 self.assembly_sum += a;
-                self.assembly_hist
-                    .record(to_hist(a))
-                    .expect("auto-resizing histogram");
             }
+        }
+    }
+
+    /// Adds an incident to the counts, sums and histograms.
+    #[inline]
+    fn add(&mut self, response: f64, wait: f64, assembly: Option<f64>, within: bool, cross: bool) {
+        self.add_scalars(response, wait, assembly, within, cross);
+        if let Some(a) = assembly.filter(|a| !a.is_nan()) {
+            self.assembly_hist
+                .record(to_hist(a))
+                .expect("auto-resizing histogram");
         }
         self.hist
             .record(to_hist(response))
             .expect("auto-resizing histogram");
     }
 
+    /// Zero counts and placeholder histograms, for accumulators that never
+    /// record into their histograms themselves.
+    fn empty() -> Self {
+        Self {
+            count: 0,
+            response_sum: 0.0,
+            within_target: 0,
+            wait_sum: 0.0,
+            multi_count: 0,
+            assembly_count: 0,
+            assembly_sum: 0.0,
+            open: 0,
+            cross_district: 0,
+            hist: tiny(),
+            assembly_hist: tiny(),
+        }
+    }
+
+    /// Adds `other`'s histograms, taking them over when this one has none.
+    fn absorb_hists(&mut self, other: Acc) {
+        absorb_hist(&mut self.hist, other.hist);
+        absorb_hist(&mut self.assembly_hist, other.assembly_hist);
+    }
+
+    /// Adds `other`'s counts and sums (histograms are pooled separately,
+    /// see [`Hists`]).
     fn merge(&mut self, other: &Acc) {
         self.count += other.count;
         self.response_sum += other.response_sum;
@@ -130,14 +175,6 @@ impl Acc {
         self.assembly_sum += other.assembly_sum;
         self.open += other.open;
         self.cross_district += other.cross_district;
-        if !other.hist.is_empty() {
-            self.hist.add(&other.hist).expect("auto-resizing histogram");
-        }
-        if !other.assembly_hist.is_empty() {
-            self.assembly_hist
-                .add(&other.assembly_hist)
-                .expect("auto-resizing histogram");
-        }
     }
 
     /// Mean response time, minutes.
@@ -172,10 +209,25 @@ impl Acc {
 
     /// Response-time quantile `q` (0..1), minutes.
     pub fn response_quantile(&self, q: f64) -> Option<f64> {
-        (self.count > 0).then(|| {
-            let v = self.hist.value_at_quantile(q);
-            self.hist.lowest_equivalent(v) as f64 / HIST_SCALE
-        })
+        quantile(&self.hist, q)
+    }
+}
+
+/// Quantile `q` (0..1) of a histogram, minutes (`None` when empty).
+fn quantile(h: &Histogram<u64>, q: f64) -> Option<f64> {
+    (!h.is_empty()).then(|| h.lowest_equivalent(h.value_at_quantile(q)) as f64 / HIST_SCALE)
+}
+
+/// Adds `from`'s counts to `into`; moves it instead when `into` is empty
+/// (the first replication to finish), which costs nothing.
+fn absorb_hist(into: &mut Histogram<u64>, from: Histogram<u64>) {
+    if from.is_empty() {
+        return;
+    }
+    if into.is_empty() {
+        *into = from;
+    } else {
+        into.add(&from).expect("auto-resizing histogram");
     }
 }
 
@@ -190,7 +242,8 @@ pub struct Recorder {
     target_min: f64,
     /// Incidents that called inside the statistics window.
     pub generated: u64,
-    /// All incidents.
+    /// All incidents (counts and sums only: its histograms are the sum of
+    /// the kinds', built by [`Recorder::take_hists`]).
     pub overall: Acc,
     /// By kind, in scenario order.
     pub kinds: Vec<Acc>,
@@ -222,26 +275,20 @@ impl Hists {
     /// Empty histograms for `scenario`.
     pub fn new(scenario: &Scenario) -> Self {
         Self {
-            overall: Acc::default(),
-            kinds: vec![Acc::default(); scenario.incidents.kinds.len()],
-            stations: vec![Acc::default(); scenario.stations.len()],
+            overall: Acc::empty(),
+            kinds: vec![Acc::empty(); scenario.incidents.kinds.len()],
+            stations: vec![Acc::empty(); scenario.stations.len()],
         }
     }
 
     /// Adds `other`'s counts.
-    pub fn absorb(&mut self, other: &Hists) {
-        let add = |a: &mut Acc, b: &Acc| {
-            a.hist.add(&b.hist).expect("auto-resizing histogram");
-            a.assembly_hist
-                .add(&b.assembly_hist)
-                .expect("auto-resizing histogram");
-        };
-        add(&mut self.overall, &other.overall);
-        for (a, b) in self.kinds.iter_mut().zip(&other.kinds) {
-            add(a, b);
+    pub fn absorb(&mut self, other: Hists) {
+        self.overall.absorb_hists(other.overall);
+        for (a, b) in self.kinds.iter_mut().zip(other.kinds) {
+            a.absorb_hists(b);
         }
-        for (a, b) in self.stations.iter_mut().zip(&other.stations) {
-            add(a, b);
+        for (a, b) in self.stations.iter_mut().zip(other.stations) {
+            a.absorb_hists(b);
         }
     }
 }
@@ -256,7 +303,7 @@ fn take_hist(acc: &mut Acc) -> Acc {
     Acc {
         hist: std::mem::replace(&mut acc.hist, tiny()),
         assembly_hist: std::mem::replace(&mut acc.assembly_hist, tiny()),
-        ..Acc::default()
+        ..Acc::empty()
     }
 }
 
@@ -278,7 +325,7 @@ impl Recorder {
             warmup_min: spec.warmup_min,
             target_min: scenario.target_min,
             generated: 0,
-            overall: Acc::default(),
+            overall: Acc::empty(),
             kinds: vec![Acc::default(); scenario.incidents.kinds.len()],
             stations: vec![Acc::default(); scenario.stations.len()],
             records: spec.per_incident.then(Vec::new),
@@ -310,13 +357,12 @@ impl Recorder {
         // NaN assembly: a multi-unit incident whose force was stood down.
         let assembly = live.multi_unit.then_some(live.assembled_min - inc.call_min);
         let within = response <= self.target_min;
-        for acc in [
-            &mut self.overall,
-            &mut self.kinds[inc.kind as usize],
-            &mut self.stations[inc.station as usize],
-        ] {
-            acc.add(response, wait, assembly, within, cross_district);
-        }
+        // The overall histograms are summed from the kinds' at the end:
+        // one histogram record fewer per incident.
+        self.overall
+            .add_scalars(response, wait, assembly, within, cross_district);
+        self.kinds[inc.kind as usize].add(response, wait, assembly, within, cross_district);
+        self.stations[inc.station as usize].add(response, wait, assembly, within, cross_district);
         // Call times are >= 0: truncation is floor.
         let h = ((inc.call_min / 60.0) as u64 % 24) as usize;
         self.hours[h].count += 1;
@@ -341,10 +387,23 @@ impl Recorder {
     /// Moves the histograms out (to pool them) and notes what the
     /// replication itself still needs from them: its 90th percentile.
     pub fn take_hists(&mut self) -> Hists {
-        self.overall_p90_min = self.overall.response_quantile(0.9);
+        let kinds: Vec<Acc> = self.kinds.iter_mut().map(take_hist).collect();
+        let mut overall = Acc::default();
+        for k in &kinds {
+            if !k.hist.is_empty() {
+                overall.hist.add(&k.hist).expect("auto-resizing histogram");
+            }
+            if !k.assembly_hist.is_empty() {
+                overall
+                    .assembly_hist
+                    .add(&k.assembly_hist)
+                    .expect("auto-resizing histogram");
+            }
+        }
+        self.overall_p90_min = quantile(&overall.hist, 0.9);
         Hists {
-            overall: take_hist(&mut self.overall),
-            kinds: self.kinds.iter_mut().map(take_hist).collect(),
+            overall,
+            kinds,
             stations: self.stations.iter_mut().map(take_hist).collect(),
         }
     }
@@ -588,13 +647,12 @@ fn group(
     units: usize,
     window_min: f64,
 ) -> GroupSummary {
-    let mut pooled = Acc::default();
+    let mut pooled = Acc::empty();
     for a in accs {
         pooled.merge(a);
     }
     // Percentiles from the histograms pooled as replications finished.
-    pooled.hist = hists.hist.clone();
-    pooled.assembly_hist = hists.assembly_hist.clone();
+    let q = |p| quantile(&hists.hist, p);
     let resp: Vec<f64> = accs.iter().filter_map(|a| a.response_mean()).collect();
     let wait: Vec<f64> = accs.iter().filter_map(|a| a.wait_mean()).collect();
     let asm: Vec<f64> = accs.iter().filter_map(|a| a.assembly_mean()).collect();
@@ -604,12 +662,12 @@ fn group(
         incidents: pooled.count,
         response_mean_min: mean(&resp),
         response_mean_ci95_min: ci95_half_width(&resp),
-        response_p50_min: pooled.response_quantile(0.5),
-        response_p90_min: pooled.response_quantile(0.9),
-        response_p95_min: pooled.response_quantile(0.95),
-        response_p05_min: pooled.response_quantile(0.05),
-        response_p25_min: pooled.response_quantile(0.25),
-        response_p75_min: pooled.response_quantile(0.75),
+        response_p50_min: q(0.5),
+        response_p90_min: q(0.9),
+        response_p95_min: q(0.95),
+        response_p05_min: q(0.05),
+        response_p25_min: q(0.25),
+        response_p75_min: q(0.75),
         within_target_pct: pooled.within_target_pct(),
         wait_mean_min: mean(&wait),
         wait_mean_ci95_min: ci95_half_width(&wait),
@@ -868,10 +926,7 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput], hists: &Hists) -> 
                 incidents: a.count,
                 generated: r.recorder.generated,
                 response_mean_min: a.response_mean(),
-                response_p90_min: r
-                    .recorder
-                    .overall_p90_min
-                    .or_else(|| a.response_quantile(0.9)),
+                response_p90_min: r.recorder.overall_p90_min,
                 within_target_pct: a.within_target_pct(),
                 wait_mean_min: a.wait_mean(),
                 assembly_mean_min: a.assembly_mean(),
