@@ -49,9 +49,13 @@ pub struct IncidentRecord {
     pub assembled_min: f64,
     /// Last unit leaves the scene, minutes.
     pub clear_min: f64,
-    /// Each unit's part.
-    pub visits: Vec<Visit>,
+    /// Each unit's part (most incidents have one or two units: kept inline,
+    /// so keeping records costs no allocation per incident).
+    pub visits: Visits,
 }
+
+/// The units' parts of one incident, inline up to two.
+pub type Visits = smallvec::SmallVec<[Visit; 2]>;
 
 /// Streaming statistics of a group of incidents (all, one kind, one station).
 #[derive(Debug, Clone)]
@@ -379,7 +383,7 @@ impl Recorder {
                 arrive_min: live.arrive_min,
                 assembled_min: live.assembled_min,
                 clear_min: live.clear_min,
-                visits: live.visits.clone(),
+                visits: Visits::from_slice(&live.visits),
             });
         }
     }

@@ -5,9 +5,11 @@
 # Usage: bash benches/reference/compare.sh [DAYS]    (default 365)
 # Needs: cargo, python3 >= 3.11, simpy (pip install simpy).
 # Files go to a temporary directory, removed at the end unless KEEP=1.
+# Each model runs REPEAT times (default 5); the timings are the medians.
 set -euo pipefail
 
 DAYS="${1:-365}"
+REPEAT="${REPEAT:-5}"
 cd "$(dirname "$0")/../.."
 HERE=benches/reference
 SCENARIO="$HERE/reference.toml"
@@ -39,29 +41,43 @@ echo "== generate a ${DAYS}-day stream"
 quiet generate "$BIN" generate "$SCENARIO" --days "$DAYS" --out "$STREAM"
 echo "$(($(wc -l <"$STREAM") - 1)) incidents in $STREAM"
 
-echo "== policesim run"
-t0=$(now)
-quiet policesim "$BIN" run "$SCENARIO" --incidents "$STREAM" --days "$DAYS" \
-    --replications 1 --threads 1 --per-incident --no-charts --out "$WORK/policesim"
-t1=$(now)
-timing=$(grep '^simulated ' "$WORK/policesim.err")
-echo "$timing"
-engine_s=$(sed -n 's/^simulated [0-9]* events in \([0-9.]*\) s.*/\1/p' <<<"$timing")
+# Median of the numbers on stdin.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "== SimPy reference model"
-t2=$(now)
-quiet simpy python3 "$HERE/per_station_simpy.py" "$SCENARIO" "$STREAM" "$WORK/simpy.csv" --days "$DAYS"
-t3=$(now)
-simpy_line=$(grep '^simpy: ' "$WORK/simpy.err")
-echo "$simpy_line"
-simpy_s=$(sed -n 's/.*simulated in \([0-9.]*\) s.*/\1/p' <<<"$simpy_line")
+echo "== policesim run (x$REPEAT)"
+: >"$WORK/policesim.times"
+for _ in $(seq "$REPEAT"); do
+    t0=$(now)
+    quiet policesim "$BIN" run "$SCENARIO" --incidents "$STREAM" --days "$DAYS" \
+        --replications 1 --threads 1 --per-incident --no-charts --out "$WORK/policesim"
+    t1=$(now)
+    timing=$(grep '^simulated ' "$WORK/policesim.err")
+    echo "$timing"
+    e=$(sed -n 's/^simulated [0-9]* events in \([0-9.]*\) s.*/\1/p' <<<"$timing")
+    echo "$e $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" >>"$WORK/policesim.times"
+done
+engine_s=$(cut -d' ' -f1 "$WORK/policesim.times" | median)
+policesim_p=$(cut -d' ' -f2 "$WORK/policesim.times" | median)
+
+echo "== SimPy reference model (x$REPEAT)"
+: >"$WORK/simpy.times"
+for _ in $(seq "$REPEAT"); do
+    t2=$(now)
+    quiet simpy python3 "$HERE/per_station_simpy.py" "$SCENARIO" "$STREAM" "$WORK/simpy.csv" --days "$DAYS"
+    t3=$(now)
+    simpy_line=$(grep '^simpy: ' "$WORK/simpy.err")
+    echo "$simpy_line"
+    e=$(sed -n 's/.*simulated in \([0-9.]*\) s.*/\1/p' <<<"$simpy_line")
+    echo "$e $(awk -v a="$t2" -v b="$t3" 'BEGIN { print b - a }')" >>"$WORK/simpy.times"
+done
+simpy_s=$(cut -d' ' -f1 "$WORK/simpy.times" | median)
+simpy_p=$(cut -d' ' -f2 "$WORK/simpy.times" | median)
 
 echo "== check"
 python3 "$HERE/check.py" "$WORK/policesim/incidents.csv" "$WORK/simpy.csv"
 
-echo "== timings (${DAYS} days, 1 replication, 1 thread, $(nproc) core(s))"
-awk -v e="$engine_s" -v s="$simpy_s" -v p="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
-    -v q="$(awk -v a="$t2" -v b="$t3" 'BEGIN { print b - a }')" 'BEGIN {
+echo "== timings (${DAYS} days, 1 replication, 1 thread, $(nproc) core(s); medians of $REPEAT runs)"
+awk -v e="$engine_s" -v s="$simpy_s" -v p="$policesim_p" -v q="$simpy_p" 'BEGIN {
     printf "simulation only: policesim engine %8.3f s   SimPy env.run %8.3f s   SimPy/policesim %6.1fx\n", e, s, s / e
     printf "whole process:   policesim run    %8.3f s   SimPy script  %8.3f s   SimPy/policesim %6.1fx\n", p, q, q / p
 }'

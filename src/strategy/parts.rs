@@ -204,6 +204,12 @@ impl Stations {
                 sim.assign(u, incident);
             }
         }
+        if self.callin[station].is_empty() || sim.incident(incident).missing() == 0 {
+            if sim.incident(incident).missing() > 0 {
+                self.queues[station].push(sim, incident);
+            }
+            return;
+        }
         let mut allowance = self.callin_allowance(sim, incident, station);
         for &u in &self.callin[station] {
             if sim.incident(incident).missing() == 0 || allowance == 0 {
