@@ -93,12 +93,19 @@ fn response_hist() -> Histogram<u64> {
     h
 }
 
+/// A histogram that starts small (about 16 kB) and grows to the largest
+/// value recorded.
+fn growing_hist() -> Histogram<u64> {
+    Histogram::new(3).expect("3 significant digits is valid")
+}
+
 impl Default for Acc {
+    /// Histograms that start small and grow as needed: right for the many
+    /// groups of a large county (one per station).
     fn default() -> Self {
         Self {
-            hist: response_hist(),
-            // Only multi-unit kinds record assembly: start small, grow if used.
-            assembly_hist: Histogram::new(3).expect("3 significant digits is valid"),
+            hist: growing_hist(),
+            assembly_hist: growing_hist(),
             ..Self::empty()
         }
     }
@@ -330,7 +337,17 @@ impl Recorder {
             target_min: scenario.target_min,
             generated: 0,
             overall: Acc::empty(),
-            kinds: vec![Acc::default(); scenario.incidents.kinds.len()],
+            // A handful of kinds record every incident between them: their
+            // histograms are sized for a day at once rather than regrown
+            // (and copied) many times. Station histograms grow as needed,
+            // as a county may have a thousand stations.
+            kinds: vec![
+                Acc {
+                    hist: response_hist(),
+                    ..Acc::default()
+                };
+                scenario.incidents.kinds.len()
+            ],
             stations: vec![Acc::default(); scenario.stations.len()],
             records: spec.per_incident.then(Vec::new),
             hours: [HourAcc::default(); 24],
@@ -392,7 +409,10 @@ impl Recorder {
     /// replication itself still needs from them: its 90th percentile.
     pub fn take_hists(&mut self) -> Hists {
         let kinds: Vec<Acc> = self.kinds.iter_mut().map(take_hist).collect();
-        let mut overall = Acc::default();
+        let mut overall = Acc {
+            hist: response_hist(),
+            ..Acc::default()
+        };
         for k in &kinds {
             if !k.hist.is_empty() {
                 overall.hist.add(&k.hist).expect("auto-resizing histogram");
