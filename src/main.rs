@@ -3,11 +3,11 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use policesim::experiment::{self, RunOptions};
 use policesim::incidents::{Generator, StreamModel, read_replay, write_replay};
@@ -243,20 +243,32 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
         opts.strategies.len()
     };
     let jobs = n_strategies as u64 * u64::from(opts.replications);
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::new(jobs).with_style(
-            ProgressStyle::with_template(
-                "{spinner} {pos}/{len} replications [{elapsed_precise}] ETA {eta} {wide_bar}",
-            )
-            .expect("valid template"),
-        );
-        bar.set_position(0);
-        bar
-    };
+    let show_bar = !args.quiet && std::io::stderr().is_terminal();
+    // Drawn only if the run lasts over a second: short runs stay quiet.
+    let bar = ProgressBar::with_draw_target(Some(jobs), ProgressDrawTarget::hidden()).with_style(
+        ProgressStyle::with_template(
+            "{spinner} {pos}/{len} replications [{elapsed_precise}] ETA {eta} {wide_bar}",
+        )
+        .expect("valid template"),
+    );
     let started = Instant::now();
-    let outcome = pool.install(|| experiment::run(&s, &opts, &|| bar.inc(1)))?;
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let shower = show_bar.then(|| {
+        let bar = bar.clone();
+        std::thread::spawn(move || {
+            let timeout = finished.recv_timeout(Duration::from_secs(1));
+            if timeout == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+                bar.enable_steady_tick(Duration::from_millis(200));
+            }
+        })
+    });
+    let outcome = pool.install(|| experiment::run(&s, &opts, &|| bar.inc(1)));
+    drop(done);
+    if let Some(t) = shower {
+        t.join().expect("the progress thread does not panic");
+    }
+    let outcome = outcome?;
     let wall = started.elapsed();
     bar.finish_and_clear();
     let dir = args
