@@ -112,6 +112,17 @@ impl Default for Acc {
 }
 
 impl Acc {
+    /// A response histogram sized for a day at once, for the few groups that
+    /// record many incidents (kinds, and the overall sum of them): regrowing
+    /// it would copy it many times.
+    fn presized() -> Self {
+        Self {
+            hist: response_hist(),
+            assembly_hist: growing_hist(),
+            ..Self::empty()
+        }
+    }
+
     /// Adds an incident to the counts and sums only (not the histograms).
     #[inline]
     fn add_scalars(
@@ -165,6 +176,18 @@ impl Acc {
             cross_district: 0,
             hist: tiny(),
             assembly_hist: tiny(),
+        }
+    }
+
+    /// Adds `other`'s histograms, which it keeps.
+    fn add_hists(&mut self, other: &Acc) {
+        for (into, from) in [
+            (&mut self.hist, &other.hist),
+            (&mut self.assembly_hist, &other.assembly_hist),
+        ] {
+            if !from.is_empty() {
+                into.add(from).expect("auto-resizing histogram");
+            }
         }
     }
 
@@ -337,17 +360,9 @@ impl Recorder {
             target_min: scenario.target_min,
             generated: 0,
             overall: Acc::empty(),
-            // A handful of kinds record every incident between them: their
-            // histograms are sized for a day at once rather than regrown
-            // (and copied) many times. Station histograms grow as needed,
-            // as a county may have a thousand stations.
-            kinds: vec![
-                Acc {
-                    hist: response_hist(),
-                    ..Acc::default()
-                };
-                scenario.incidents.kinds.len()
-            ],
+            // Station histograms grow as needed: a county may have a
+            // thousand stations.
+            kinds: vec![Acc::presized(); scenario.incidents.kinds.len()],
             stations: vec![Acc::default(); scenario.stations.len()],
             records: spec.per_incident.then(Vec::new),
             hours: [HourAcc::default(); 24],
@@ -409,20 +424,9 @@ impl Recorder {
     /// replication itself still needs from them: its 90th percentile.
     pub fn take_hists(&mut self) -> Hists {
         let kinds: Vec<Acc> = self.kinds.iter_mut().map(take_hist).collect();
-        let mut overall = Acc {
-            hist: response_hist(),
-            ..Acc::default()
-        };
+        let mut overall = Acc::presized();
         for k in &kinds {
-            if !k.hist.is_empty() {
-                overall.hist.add(&k.hist).expect("auto-resizing histogram");
-            }
-            if !k.assembly_hist.is_empty() {
-                overall
-                    .assembly_hist
-                    .add(&k.assembly_hist)
-                    .expect("auto-resizing histogram");
-            }
+            overall.add_hists(k);
         }
         self.overall_p90_min = quantile(&overall.hist, 0.9);
         Hists {

@@ -44,32 +44,35 @@ echo "$(($(wc -l <"$STREAM") - 1)) incidents in $STREAM"
 # Median of the numbers on stdin.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# Runs a command REPEAT times. Each run appends to $WORK/NAME.times the time
+# its own timing line reports (the line of NAME.err matching PATTERN; SED
+# extracts the seconds) and the wall time of the whole process.
+time_runs() {
+    local name="$1" pattern="$2" sed_expr="$3"
+    shift 3
+    : >"$WORK/$name.times"
+    for _ in $(seq "$REPEAT"); do
+        local t0 t1 line
+        t0=$(now)
+        quiet "$name" "$@"
+        t1=$(now)
+        line=$(grep "$pattern" "$WORK/$name.err")
+        echo "$line"
+        echo "$(sed -n "$sed_expr" <<<"$line") $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+            >>"$WORK/$name.times"
+    done
+}
+
 echo "== policesim run (x$REPEAT)"
-: >"$WORK/policesim.times"
-for _ in $(seq "$REPEAT"); do
-    t0=$(now)
-    quiet policesim "$BIN" run "$SCENARIO" --incidents "$STREAM" --days "$DAYS" \
-        --replications 1 --threads 1 --per-incident --no-charts --out "$WORK/policesim"
-    t1=$(now)
-    timing=$(grep '^simulated ' "$WORK/policesim.err")
-    echo "$timing"
-    e=$(sed -n 's/^simulated [0-9]* events in \([0-9.]*\) s.*/\1/p' <<<"$timing")
-    echo "$e $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" >>"$WORK/policesim.times"
-done
+time_runs policesim '^simulated ' 's/^simulated [0-9]* events in \([0-9.]*\) s.*/\1/p' \
+    "$BIN" run "$SCENARIO" --incidents "$STREAM" --days "$DAYS" \
+    --replications 1 --threads 1 --per-incident --no-charts --out "$WORK/policesim"
 engine_s=$(cut -d' ' -f1 "$WORK/policesim.times" | median)
 policesim_p=$(cut -d' ' -f2 "$WORK/policesim.times" | median)
 
 echo "== SimPy reference model (x$REPEAT)"
-: >"$WORK/simpy.times"
-for _ in $(seq "$REPEAT"); do
-    t2=$(now)
-    quiet simpy python3 "$HERE/per_station_simpy.py" "$SCENARIO" "$STREAM" "$WORK/simpy.csv" --days "$DAYS"
-    t3=$(now)
-    simpy_line=$(grep '^simpy: ' "$WORK/simpy.err")
-    echo "$simpy_line"
-    e=$(sed -n 's/.*simulated in \([0-9.]*\) s.*/\1/p' <<<"$simpy_line")
-    echo "$e $(awk -v a="$t2" -v b="$t3" 'BEGIN { print b - a }')" >>"$WORK/simpy.times"
-done
+time_runs simpy '^simpy: ' 's/.*simulated in \([0-9.]*\) s.*/\1/p' \
+    python3 "$HERE/per_station_simpy.py" "$SCENARIO" "$STREAM" "$WORK/simpy.csv" --days "$DAYS"
 simpy_s=$(cut -d' ' -f1 "$WORK/simpy.times" | median)
 simpy_p=$(cut -d' ' -f2 "$WORK/simpy.times" | median)
 

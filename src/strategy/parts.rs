@@ -204,20 +204,18 @@ impl Stations {
                 sim.assign(u, incident);
             }
         }
-        if self.callin[station].is_empty() || sim.incident(incident).missing() == 0 {
-            if sim.incident(incident).missing() > 0 {
-                self.queues[station].push(sim, incident);
-            }
-            return;
-        }
-        let mut allowance = self.callin_allowance(sim, incident, station);
-        for &u in &self.callin[station] {
-            if sim.incident(incident).missing() == 0 || allowance == 0 {
-                break;
-            }
-            if sim.is_free(u) {
-                sim.assign(u, incident);
-                allowance -= 1;
+        // The allowance scans the incident's visits: only where there are
+        // call-in units to use it.
+        if !self.callin[station].is_empty() {
+            let mut allowance = self.callin_allowance(sim, incident, station);
+            for &u in &self.callin[station] {
+                if sim.incident(incident).missing() == 0 || allowance == 0 {
+                    break;
+                }
+                if sim.is_free(u) {
+                    sim.assign(u, incident);
+                    allowance -= 1;
+                }
             }
         }
         if sim.incident(incident).missing() > 0 {
@@ -331,6 +329,37 @@ pub(crate) fn add_unit(
         kind,
         activation_min,
     });
+}
+
+/// Adds `count` units based at `station`, named `<station id>-<label><n>`
+/// for n = 1..=count, staffed from `(officer pool, auxiliary pool)`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn add_station_units(
+    fleet: &mut Vec<UnitSpec>,
+    b: &mut RosterBuilder,
+    s: &Scenario,
+    station: usize,
+    (label, count): (&str, u32),
+    crew: Crew,
+    kind: UnitKind,
+    activation_min: f64,
+    pools: (u32, u32),
+) {
+    let st = &s.stations[station];
+    for n in 1..=count {
+        let name = format!("{}-{label}{n}", st.id);
+        add_unit(
+            fleet,
+            b,
+            name,
+            station,
+            st.pos,
+            crew,
+            kind,
+            activation_min,
+            pools,
+        );
+    }
 }
 
 /// A station's own officer and auxiliary pools.

@@ -11,7 +11,8 @@
 use serde::Serialize;
 
 use super::parts::{
-    CallInWhen, Squads, Stations, add_unit, finish_plan, nearest_squad, squad_pools, station_pools,
+    CallInWhen, Squads, Stations, add_station_units, finish_plan, nearest_squad, squad_pools,
+    station_pools,
 };
 use super::{Plan, Strategy, crew, shift_override};
 use crate::engine::{Crew, IncidentId, Sim, UnitId, UnitKind, UnitSpec};
@@ -94,29 +95,26 @@ impl PerStationConfig {
             .collect();
         let squads = squad_pools(&mut b, s);
         for (i, st) in s.stations.iter().enumerate() {
-            for n in 1..=self.units {
-                let name = format!("{}-{n}", st.id);
-                add_unit(
-                    &mut fleet,
-                    &mut b,
-                    name,
-                    i,
-                    st.pos,
-                    self.crew,
-                    UnitKind::Station,
-                    0.0,
-                    pools[i],
-                );
-            }
-            for n in 1..=extra.unwrap_or(0) {
+            add_station_units(
+                &mut fleet,
+                &mut b,
+                s,
+                i,
+                ("", self.units),
+                self.crew,
+                UnitKind::Station,
+                0.0,
+                pools[i],
+            );
+            if let Some(extra) = extra {
+                // Traffic units merged in: staffed by the nearest squad.
                 let q = nearest_squad(s, st.pos);
-                let name = format!("{}-t{n}", st.id);
-                add_unit(
+                add_station_units(
                     &mut fleet,
                     &mut b,
-                    name,
+                    s,
                     i,
-                    st.pos,
+                    ("t", extra),
                     self.crew,
                     UnitKind::Station,
                     0.0,
@@ -124,22 +122,18 @@ impl PerStationConfig {
                 );
             }
         }
-        for (i, st) in s.stations.iter().enumerate() {
-            for n in 1..=self.callin_units {
-                let name = format!("{}-callin{n}", st.id);
-                let delay = self.callin_delay_min;
-                add_unit(
-                    &mut fleet,
-                    &mut b,
-                    name,
-                    i,
-                    st.pos,
-                    self.crew,
-                    UnitKind::CallIn,
-                    delay,
-                    pools[i],
-                );
-            }
+        for (i, &pool) in pools.iter().enumerate() {
+            add_station_units(
+                &mut fleet,
+                &mut b,
+                s,
+                i,
+                ("callin", self.callin_units),
+                self.crew,
+                UnitKind::CallIn,
+                self.callin_delay_min,
+                pool,
+            );
         }
         finish_plan(fleet, b, s, &squads)
     }

@@ -13,7 +13,8 @@ use std::collections::VecDeque;
 use serde::Serialize;
 
 use super::parts::{
-    CallInWhen, Squads, Stations, add_unit, finish_plan, squad_pools, station_pools,
+    CallInWhen, Squads, Stations, add_station_units, add_unit, finish_plan, squad_pools,
+    station_pools,
 };
 use super::per_station::DEFAULT_CREW;
 use super::{Plan, Strategy, crew, nearest_free, shift_override};
@@ -124,21 +125,18 @@ impl StationWhistleConfig {
             })
             .collect();
         let squads = squad_pools(&mut b, s);
-        for (i, st) in s.stations.iter().enumerate() {
-            for n in 1..=self.units {
-                let name = format!("{}-{n}", st.id);
-                add_unit(
-                    &mut fleet,
-                    &mut b,
-                    name,
-                    i,
-                    st.pos,
-                    self.crew,
-                    UnitKind::Station,
-                    0.0,
-                    pools[i],
-                );
-            }
+        for (i, &pool) in pools.iter().enumerate() {
+            add_station_units(
+                &mut fleet,
+                &mut b,
+                s,
+                i,
+                ("", self.units),
+                self.crew,
+                UnitKind::Station,
+                0.0,
+                pool,
+            );
         }
         for (k, u) in s.specialists.iter().enumerate() {
             // Units whose role does not answer the whistle are not part of

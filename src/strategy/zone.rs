@@ -21,8 +21,8 @@
 use serde::Serialize;
 
 use super::parts::{
-    CallInWhen, Squads, Stations, WaitQueue, add_unit, finish_plan, nearest_squad, squad_pools,
-    station_pools,
+    CallInWhen, Squads, Stations, WaitQueue, add_station_units, add_unit, finish_plan,
+    nearest_squad, squad_pools, station_pools,
 };
 use super::per_station::DEFAULT_CREW;
 use super::{Plan, Strategy, crew, nearest_free, shift_override};
@@ -249,47 +249,39 @@ impl ZoneCooperationConfig {
             }
         }
         for (k, &i) in outside.iter().enumerate() {
-            let st = &s.stations[i];
-            for n in 1..=self.outside_units_per_station {
-                let name = format!("{}-{n}", st.id);
-                add_unit(
-                    &mut fleet,
-                    &mut b,
-                    name,
-                    i,
-                    st.pos,
-                    self.outside_crew,
-                    UnitKind::Station,
-                    0.0,
-                    outside_pools[k],
-                );
-            }
-            for n in 1..=self.outside_callin_units {
-                let name = format!("{}-callin{n}", st.id);
-                let delay = self.outside_callin_delay_min;
-                add_unit(
-                    &mut fleet,
-                    &mut b,
-                    name,
-                    i,
-                    st.pos,
-                    self.outside_crew,
-                    UnitKind::CallIn,
-                    delay,
-                    outside_pools[k],
-                );
-            }
+            add_station_units(
+                &mut fleet,
+                &mut b,
+                s,
+                i,
+                ("", self.outside_units_per_station),
+                self.outside_crew,
+                UnitKind::Station,
+                0.0,
+                outside_pools[k],
+            );
+            add_station_units(
+                &mut fleet,
+                &mut b,
+                s,
+                i,
+                ("callin", self.outside_callin_units),
+                self.outside_crew,
+                UnitKind::CallIn,
+                self.outside_callin_delay_min,
+                outside_pools[k],
+            );
         }
         for (i, st) in s.stations.iter().enumerate() {
-            for n in 1..=extra.unwrap_or(0) {
+            if let Some(extra) = extra {
+                // Traffic units merged in: staffed by the nearest squad.
                 let q = nearest_squad(s, st.pos);
-                let name = format!("{}-t{n}", st.id);
-                add_unit(
+                add_station_units(
                     &mut fleet,
                     &mut b,
-                    name,
+                    s,
                     i,
-                    st.pos,
+                    ("t", extra),
                     DEFAULT_CREW,
                     UnitKind::Station,
                     0.0,
