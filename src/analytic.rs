@@ -439,6 +439,14 @@ pub fn analyse(s: &crate::Scenario, cfg: &crate::strategy::StrategyConfig) -> An
     {
         misfits.push("calls follow an hourly profile; the models need a constant call rate".into());
     }
+    if let Some(w) = &s.incidents.weekly {
+        if w.iter()
+            .any(|v| (v - w[0]).abs() > 1e-12 * w[0].abs().max(1.0))
+        {
+            misfits
+                .push("calls follow a weekly profile; the models need a constant call rate".into());
+        }
+    }
     if means.iter().any(|m| (m - means[0]).abs() > 1e-9 * means[0]) {
         misfits.push(
             "kinds have different mean on-scene times (the models need one service rate)".into(),

@@ -94,8 +94,15 @@ pub struct StreamModel {
     /// Cumulative kind shares: a handful of kinds is faster to search
     /// linearly than to sample with an alias table.
     kind_cdf: Vec<f64>,
-    rate_per_min: [f64; 24],
+    /// Calls per minute in each hour of the first week of the run: entry
+    /// `i` is hour `i % 24` of the `i / 24`-th day after the start weekday.
+    /// Rotating the table to the start weekday once here keeps the lookup
+    /// per arrival a single constant-modulus index, as with a daily table.
+    rate_per_min: [f64; HOURS_PER_WEEK],
 }
+
+/// Hours in a week: the period of the arrival rate.
+pub const HOURS_PER_WEEK: usize = 168;
 
 impl StreamModel {
     /// Builds the tables (the scenario is already validated).
@@ -118,15 +125,23 @@ impl StreamModel {
         if let Some(last) = s.incidents.kinds.iter().rposition(|k| k.share > 0.0) {
             kind_cdf[last] = f64::INFINITY;
         }
-        let mut rate_per_min = [0.0; 24];
-        for (h, r) in rate_per_min.iter_mut().enumerate() {
-            *r = s.incidents.rate_per_min(h);
+        let mut rate_per_min = [0.0; HOURS_PER_WEEK];
+        for (i, r) in rate_per_min.iter_mut().enumerate() {
+            *r = s
+                .incidents
+                .rate_per_min_on(s.start_weekday.plus(i / 24), i % 24);
         }
         Self {
             demand,
             kind_cdf,
             rate_per_min,
         }
+    }
+
+    /// Calls per minute in hour `hour` of the run (hour 0 starts at minute 0
+    /// on the scenario's start weekday).
+    pub fn rate_per_min(&self, hour: u64) -> f64 {
+        self.rate_per_min[(hour % HOURS_PER_WEEK as u64) as usize]
     }
 }
 
@@ -257,9 +272,8 @@ impl<'a> Generator<'a> {
             // Times are >= 0, so truncation is floor (and far cheaper than
             // `f64::floor` on baseline x86-64, which has no rounding instruction).
             let hours = (t / 60.0) as u64;
-            let hour = (hours % 24) as usize;
             let end = (hours + 1) as f64 * 60.0;
-            let rate = self.model.rate_per_min[hour];
+            let rate = self.model.rate_per_min(hours);
             let room = rate * (end - t);
             if e <= room && rate > 0.0 {
                 t += e / rate;
@@ -699,4 +713,116 @@ pub fn calls_per_day_by_station(s: &Scenario) -> Vec<f64> {
         .into_iter()
         .map(|share| share * s.incidents.per_day)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One station, one demand point, one kind; `extra` goes into `[incidents]`
+    /// and `meta` into `[scenario]`.
+    fn scenario(meta: &str, extra: &str) -> Scenario {
+        let text = format!(
+            r#"
+[scenario]
+name = "w"
+days = 7
+{meta}
+[[stations]]
+id = "a"
+x_km = 0.0
+y_km = 0.0
+officers = 4
+auxiliaries = 8
+[[demand]]
+x_km = 0.0
+y_km = 0.0
+weight = 1.0
+[incidents]
+per_day = 70.0
+{extra}
+[[incidents.kinds]]
+name = "g"
+share = 1.0
+on_scene = {{ dist = "fixed", value = 1.0 }}
+[strategies.per_station]
+units = 1
+"#
+        );
+        Scenario::from_toml(&text, "w.toml").unwrap()
+    }
+
+    #[test]
+    fn the_week_table_starts_on_the_start_weekday() {
+        // hourly[h] = h + 1 (sum 300), weekly[d] = d + 1 (sum 28).
+        let hourly: Vec<String> = (1..=24).map(|h| format!("{h}.0")).collect();
+        let s = scenario(
+            "start_weekday = \"Wednesday\"",
+            &format!(
+                "hourly = [{}]\nweekly = [1, 2, 3, 4, 5, 6, 7]",
+                hourly.join(", ")
+            ),
+        );
+        let m = StreamModel::new(&s);
+        // Hand-computed: 70 calls a day × hourly share × weekday factor ÷ 60.
+        let rate = |h: f64, d: f64| 70.0 * (h / 300.0) * (d * 7.0 / 28.0) / 60.0;
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-15 * b.max(1e-300);
+        // Hour 0 of the run is Wednesday (weekday 3) 00:00.
+        assert!(close(m.rate_per_min(0), rate(1.0, 3.0)));
+        // Hour 24 is Thursday 00:00; hours 72..95 are Saturday (weekday 6).
+        assert!(close(m.rate_per_min(24), rate(1.0, 4.0)));
+        assert!(close(m.rate_per_min(95), rate(24.0, 6.0)));
+        // Hour 167 is Tuesday 23:00, and hour 168 wraps to Wednesday 00:00.
+        assert!(close(m.rate_per_min(167), rate(24.0, 2.0)));
+        assert_eq!(m.rate_per_min(168), m.rate_per_min(0));
+        assert_eq!(m.rate_per_min(168 * 52 + 5), m.rate_per_min(5));
+        // A week holds 7 × per_day calls on average.
+        let week: f64 = (0..168).map(|h| m.rate_per_min(h) * 60.0).sum();
+        assert!((week - 7.0 * 70.0).abs() < 1e-9, "{week}");
+    }
+
+    #[test]
+    fn a_flat_weekly_profile_changes_no_arrival() {
+        let plain = scenario("", "");
+        let flat = scenario(
+            "start_weekday = \"fri\"",
+            "weekly = [2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5]",
+        );
+        let (a, b) = (StreamModel::new(&plain), StreamModel::new(&flat));
+        for h in 0..168 {
+            assert_eq!(a.rate_per_min(h), b.rate_per_min(h), "hour {h}");
+        }
+        let horizon = 30.0 * 1440.0;
+        let x: Vec<_> = Generator::new(&plain, &a, 3, 0, horizon).collect();
+        let y: Vec<_> = Generator::new(&flat, &b, 3, 0, horizon).collect();
+        assert_eq!(x, y);
+    }
+
+    #[test]
+    fn calls_fall_only_in_the_one_open_hour_of_the_week() {
+        // Only hour 5 of Saturdays has calls; the run starts on a Thursday,
+        // so every call falls in hour 2 × 24 + 5 = 53 of each week.
+        let mut hourly = vec!["0"; 24];
+        hourly[5] = "1";
+        let s = scenario(
+            "start_weekday = \"thursday\"",
+            &format!(
+                "hourly = [{}]\nweekly = [0, 0, 0, 0, 0, 3, 0]",
+                hourly.join(", ")
+            ),
+        );
+        let m = StreamModel::new(&s);
+        let weeks = 200.0;
+        let calls: Vec<_> = Generator::new(&s, &m, 1, 0, weeks * 7.0 * 1440.0).collect();
+        assert!(
+            calls
+                .iter()
+                .all(|c| ((c.call_min / 60.0) as u64) % 168 == 53),
+            "a call outside Saturday 05:00-06:00"
+        );
+        // 7 × 70 calls a week, all in that hour: mean 98 000, sd 313.
+        let n = calls.len() as f64;
+        let expected = weeks * 7.0 * 70.0;
+        assert!((n - expected).abs() < 4.0 * expected.sqrt(), "{n}");
+    }
 }

@@ -166,6 +166,13 @@ pub struct RunInfo {
     pub kinds: Vec<String>,
     /// Relative call weights of hours 0..23.
     pub hourly_weights: Vec<f64>,
+    /// Relative call weights of Monday..Sunday; absent without a weekly profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekly_weights: Option<Vec<f64>>,
+    /// Day of the week of minute 0; absent when it is the default Monday
+    /// and there is no weekly profile (it then changes nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_weekday: Option<crate::scenario::Weekday>,
 }
 
 /// The whole of `summary.json`.
@@ -299,6 +306,10 @@ pub fn summary_file(
                 .map(|k| k.name.clone())
                 .collect(),
             hourly_weights: scenario.incidents.hourly.to_vec(),
+            weekly_weights: scenario.incidents.weekly.map(|w| w.to_vec()),
+            start_weekday: (scenario.incidents.weekly.is_some()
+                || scenario.start_weekday != crate::scenario::Weekday::Monday)
+                .then_some(scenario.start_weekday),
         },
         comparison: compare(&strategies, &scenario.baseline),
         strategies,

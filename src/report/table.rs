@@ -125,6 +125,20 @@ pub fn describe(s: &Scenario) -> String {
         s.incidents.per_day,
         s.incidents.kinds.len()
     );
+    if s.incidents.weekly.is_some() {
+        let days: Vec<String> = crate::scenario::Weekday::ALL
+            .iter()
+            .map(|d| format!("{} {:.2}", d.short(), s.incidents.day_factor(*d)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  weekly profile (calls relative to the mean day): {}; day 0 is a {}",
+            days.join(", "),
+            s.start_weekday
+        );
+    } else if s.start_weekday != crate::scenario::Weekday::Monday {
+        let _ = writeln!(out, "  day 0 is a {}", s.start_weekday);
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,

@@ -11,7 +11,7 @@ mod validate;
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use diag::{Diagnostic, ScenarioError};
 
@@ -42,6 +42,8 @@ pub struct Scenario {
     pub seed: u64,
     /// Response-time target, minutes.
     pub target_min: f64,
+    /// Day of the week of minute 0 (the weekly profile counts from it).
+    pub start_weekday: Weekday,
     /// Name of the strategy the others are compared against.
     pub baseline: String,
     /// The lat/lon projection, when any point was given in degrees.
@@ -211,22 +213,133 @@ pub struct Specialist {
     pub auxiliaries: u32,
 }
 
+/// A day of the week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    /// Monday (weekday 0: `weekly` profiles list Monday first).
+    Monday,
+    /// Tuesday.
+    Tuesday,
+    /// Wednesday.
+    Wednesday,
+    /// Thursday.
+    Thursday,
+    /// Friday.
+    Friday,
+    /// Saturday.
+    Saturday,
+    /// Sunday.
+    Sunday,
+}
+
+impl Weekday {
+    /// Every day, Monday first.
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Monday,
+        Weekday::Tuesday,
+        Weekday::Wednesday,
+        Weekday::Thursday,
+        Weekday::Friday,
+        Weekday::Saturday,
+        Weekday::Sunday,
+    ];
+
+    /// 0 for Monday .. 6 for Sunday.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The day `i` days after a Monday (`i` taken modulo 7).
+    pub fn from_index(i: usize) -> Self {
+        Self::ALL[i % 7]
+    }
+
+    /// The day `days` days after this one.
+    pub fn plus(self, days: usize) -> Self {
+        Self::from_index(self.index() + days % 7)
+    }
+
+    /// Lowercase English name, as scenario files write it (`"monday"`).
+    pub fn name(self) -> &'static str {
+        [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ][self.index()]
+    }
+
+    /// Three-letter label for tables and charts (`"Mon"`).
+    pub fn short(self) -> &'static str {
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][self.index()]
+    }
+
+    /// Reads an English day name, full or three letters, in any case
+    /// (`"Monday"`, `"mon"`).
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = text.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|d| t == d.name() || t == d.name()[..3])
+    }
+}
+
+impl std::fmt::Display for Weekday {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The synthetic incident stream: a non-homogeneous Poisson process.
 #[derive(Debug, Clone)]
 pub struct IncidentModel {
-    /// Mean calls per day.
+    /// Mean calls per day (over a week, when there is a weekly profile).
     pub per_day: f64,
     /// Relative weights for hours 0..24 (not normalised).
     pub hourly: [f64; 24],
+    /// Relative weights for Monday..Sunday (not normalised); `None` is flat.
+    pub weekly: Option<[f64; 7]>,
     /// Incident kinds.
     pub kinds: Vec<Kind>,
 }
 
 impl IncidentModel {
-    /// Arrival rate in `hour` (0..24), calls per minute.
+    /// Arrival rate in `hour` (0..24) averaged over the week, calls per minute.
     pub fn rate_per_min(&self, hour: usize) -> f64 {
         let total: f64 = self.hourly.iter().sum();
         self.per_day * self.hourly[hour] / total / 60.0
+    }
+
+    /// How much busier `day` is than the average day: `weekly[day] × 7 ÷
+    /// sum(weekly)`, exactly 1 without a weekly profile (or with a flat one).
+    pub fn day_factor(&self, day: Weekday) -> f64 {
+        match &self.weekly {
+            None => 1.0,
+            Some(w) => w[day.index()] * 7.0 / w.iter().sum::<f64>(),
+        }
+    }
+
+    /// Arrival rate in `hour` (0..24) of `day`, calls per minute: proportional
+    /// to `hourly[hour] × weekly[day]`, so that `per_day` stays the mean
+    /// calls per day over a week.
+    ///
+    /// ```
+    /// # use policesim::scenario::{IncidentModel, Weekday};
+    /// let mut m = IncidentModel { per_day: 48.0, hourly: [1.0; 24], weekly: None, kinds: vec![] };
+    /// assert_eq!(m.rate_per_min_on(Weekday::Sunday, 3), 48.0 / 24.0 / 60.0);
+    /// m.weekly = Some([1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 0.0]);
+    /// // Saturday has 3 × 7 / 8 = 2.625 times the mean day, Sunday nothing.
+    /// assert!((m.rate_per_min_on(Weekday::Saturday, 3) - 2.625 * 48.0 / 24.0 / 60.0).abs() < 1e-15);
+    /// assert_eq!(m.rate_per_min_on(Weekday::Sunday, 3), 0.0);
+    /// ```
+    pub fn rate_per_min_on(&self, day: Weekday, hour: usize) -> f64 {
+        // Multiplying by exactly 1.0 leaves the hourly rate bit for bit as it
+        // was: scenarios without a weekly profile keep their streams.
+        self.rate_per_min(hour) * self.day_factor(day)
     }
 
     /// Index of the kind called `name`.

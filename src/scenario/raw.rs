@@ -71,6 +71,13 @@ pub struct RawMeta {
     pub target_min: f64,
     /// Strategy the others are compared against.
     pub baseline: Option<String>,
+    /// Day of the week of minute 0 (`"monday"` .. `"sunday"`).
+    #[serde(default = "default_weekday")]
+    pub start_weekday: String,
+}
+
+fn default_weekday() -> String {
+    "monday".into()
 }
 
 fn default_replications() -> u32 {
@@ -191,6 +198,8 @@ pub struct RawIncidents {
     pub per_day: f64,
     /// 24 relative weights, hour 0 first.
     pub hourly: Option<Vec<f64>>,
+    /// 7 relative weights, Monday first.
+    pub weekly: Option<Vec<f64>>,
     /// Incident kinds.
     #[serde(default)]
     pub kinds: Vec<RawKind>,

@@ -4,7 +4,7 @@ use super::diag::{Collector, ScenarioError};
 use super::raw::{RawDist, RawScenario};
 use super::{
     Area, DemandPoint, Escalation, IncidentModel, Kind, RosterSpec, Scenario, Specialist, Squad,
-    Station, Zone, nearest,
+    Station, Weekday, Zone, nearest,
 };
 use crate::dist::{Dist, DistSpec};
 use crate::map::{Point, Projection, TravelModel};
@@ -74,6 +74,16 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         c.error("scenario.replications", "must be at least 1, found 0");
     }
     check_num(c, "scenario.target_min", m.target_min, 0.0, true);
+    let start_weekday = Weekday::parse(&m.start_weekday).unwrap_or_else(|| {
+        c.error(
+            "scenario.start_weekday",
+            format!(
+                "must be a day of the week (monday, tuesday, ... sunday), found {:?}",
+                m.start_weekday
+            ),
+        );
+        Weekday::Monday
+    });
 
     let t = &raw.travel;
     check_num(c, "travel.speed_kmh", t.speed_kmh, 0.0, true);
@@ -187,6 +197,7 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         replications: m.replications,
         seed: m.seed,
         target_min: m.target_min,
+        start_weekday,
         baseline: String::new(),
         projection,
         travel: TravelModel::Euclidean {
@@ -572,27 +583,17 @@ fn incidents(raw: &RawScenario, c: &mut Collector) -> Option<IncidentModel> {
     let mut ok = check_num(c, "incidents.per_day", r.per_day, 0.0, true);
     let hourly = match &r.hourly {
         None => [1.0; 24],
-        Some(h) => {
-            let mut arr = [0.0; 24];
-            if h.len() != 24 {
-                c.error(
-                    "incidents.hourly",
-                    format!("must hold 24 numbers (hours 0..23), found {}", h.len()),
-                );
-                ok = false;
-            } else if let Some(bad) = h.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-                c.error(
-                    "incidents.hourly",
-                    format!("weights must be finite and >= 0, found {bad}"),
-                );
-                ok = false;
-            } else if h.iter().sum::<f64>() <= 0.0 {
-                c.error("incidents.hourly", "at least one hour needs a weight > 0");
-                ok = false;
-            } else {
-                arr.copy_from_slice(h);
-            }
-            arr
+        Some(h) => profile::<24>(c, "incidents.hourly", h, "hours 0..23").unwrap_or_else(|| {
+            ok = false;
+            [0.0; 24]
+        }),
+    };
+    let weekly = match &r.weekly {
+        None => None,
+        Some(w) => {
+            let w = profile::<7>(c, "incidents.weekly", w, "Monday first");
+            ok &= w.is_some();
+            w
         }
     };
     if r.kinds.is_empty() {
@@ -662,8 +663,42 @@ fn incidents(raw: &RawScenario, c: &mut Collector) -> Option<IncidentModel> {
     ok.then_some(IncidentModel {
         per_day: r.per_day,
         hourly,
+        weekly,
         kinds,
     })
+}
+
+/// Checks a profile of `N` relative weights (finite, >= 0, a positive sum).
+fn profile<const N: usize>(
+    c: &mut Collector,
+    key: &str,
+    weights: &[f64],
+    order: &str,
+) -> Option<[f64; N]> {
+    if weights.len() != N {
+        c.error(
+            key,
+            format!("must hold {N} numbers ({order}), found {}", weights.len()),
+        );
+        return None;
+    }
+    if let Some(bad) = weights.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+        c.error(key, format!("weights must be finite and >= 0, found {bad}"));
+        return None;
+    }
+    let sum: f64 = weights.iter().sum();
+    if !(sum > 0.0 && sum.is_finite()) {
+        let what = if sum > 0.0 {
+            "the weights' sum must be finite (scale them down)".to_string()
+        } else {
+            format!("at least one of the {N} weights must be > 0")
+        };
+        c.error(key, what);
+        return None;
+    }
+    let mut arr = [0.0; N];
+    arr.copy_from_slice(weights);
+    Some(arr)
 }
 
 /// Builds a distribution; `None` raw means "always 0 minutes".

@@ -16,3 +16,4 @@ mod queueing_theory;
 mod replay_is_exact;
 mod scenarios_run;
 mod strategies_agree;
+mod weekly_profile;
