@@ -487,6 +487,11 @@ pub fn analyse(s: &crate::Scenario, cfg: &crate::strategy::StrategyConfig) -> An
             "demand points scatter incidents (spread_km > 0): atoms stand for their centres".into(),
         );
     }
+    if s.demand.iter().any(|d| d.area) {
+        approximations.push(
+            "area demand spreads incidents over the stations' cells: atoms stand for the cells' centroids".into(),
+        );
+    }
     if !misfits.is_empty() {
         return Analysis {
             strategy: cfg.name().to_string(),

@@ -91,6 +91,9 @@ pub struct Incident {
 #[derive(Debug, Clone)]
 pub struct StreamModel {
     demand: WeightedAliasIndex<f64>,
+    /// Per station, for area demand: which triangle of its jurisdiction
+    /// cell an incident falls in, by area (empty without area demand).
+    cells: Vec<Option<WeightedAliasIndex<f64>>>,
     /// Cumulative kind shares: a handful of kinds is faster to search
     /// linearly than to sample with an alias table.
     kind_cdf: Vec<f64>,
@@ -109,6 +112,14 @@ impl StreamModel {
     pub fn new(s: &Scenario) -> Self {
         let demand = WeightedAliasIndex::new(s.demand.iter().map(|d| d.weight).collect())
             .expect("validated demand weights");
+        let cells = match &s.boundary {
+            Some(b) if s.demand.iter().any(|d| d.area) => b
+                .cells
+                .iter()
+                .map(|c| WeightedAliasIndex::new(c.triangle_areas()).ok())
+                .collect(),
+            _ => Vec::new(),
+        };
         let total: f64 = s.incidents.kinds.iter().map(|k| k.share).sum();
         let mut acc = 0.0;
         let mut kind_cdf: Vec<f64> = s
@@ -133,6 +144,7 @@ impl StreamModel {
         }
         Self {
             demand,
+            cells,
             kind_cdf,
             rate_per_min,
         }
@@ -304,7 +316,21 @@ impl Iterator for Generator<'_> {
         } else {
             &s.demand[self.model.demand.sample(&mut self.location)]
         };
-        let pos = if d.spread_km > 0.0 {
+        let pos = if d.area {
+            // Uniform over the station's cell: a triangle by area, then a
+            // point in it (three or four uniforms, no rejection).
+            let cell = &s
+                .boundary
+                .as_ref()
+                .expect("area demand has a boundary")
+                .cells[d.station];
+            let t = self.model.cells[d.station]
+                .as_ref()
+                .expect("area demand cells have triangles")
+                .sample(&mut self.location);
+            let (u, v) = (self.location.random(), self.location.random());
+            cell.point_in(t, u, v)
+        } else if d.spread_km > 0.0 {
             // Uniform in a disc by rejection from the enclosing square: no
             // trigonometry, and about 2.5 uniforms per incident.
             let (mut u, mut v): (f64, f64);
@@ -357,7 +383,7 @@ pub struct ReplayIncident {
     pub pos: Point,
     /// Kind index.
     pub kind: u16,
-    /// Jurisdiction: the station of the nearest demand point.
+    /// Jurisdiction: the file's `station`, or the station of the nearest demand point.
     pub station: u32,
     /// On-scene minutes, if the file gives them.
     pub on_scene_min: Option<f64>,
@@ -378,6 +404,8 @@ struct Row {
     on_scene_min: Option<f64>,
     #[serde(default)]
     case_min: Option<f64>,
+    #[serde(default)]
+    station: Option<String>,
 }
 
 /// A bad replay file.
@@ -405,10 +433,12 @@ pub enum ReplayError {
 
 /// The columns a replay file must have, in the order `generate` writes them.
 pub const REQUIRED_COLUMNS: [&str; 5] = ["id", "call_min", "x_km", "y_km", "kind"];
-/// Columns a replay file may add.
-pub const OPTIONAL_COLUMNS: [&str; 2] = ["on_scene_min", "case_min"];
+/// Columns a replay file may add. `station` is the id of the station whose
+/// jurisdiction the incident is in; without it, the station of the nearest
+/// demand point.
+pub const OPTIONAL_COLUMNS: [&str; 3] = ["on_scene_min", "case_min", "station"];
 
-/// Reads a replay CSV (`id,call_min,x_km,y_km,kind[,on_scene_min,case_min]`),
+/// Reads a replay CSV (`id,call_min,x_km,y_km,kind[,on_scene_min,case_min,station]`),
 /// sorted by call time then id.
 pub fn read_replay(path: &Path, s: &Scenario) -> Result<Vec<ReplayIncident>, ReplayError> {
     let file = path.display().to_string();
@@ -485,7 +515,8 @@ pub fn parse_replay<R: Read>(
         .iter()
         .map(|c| col(c).expect("checked above"))
         .collect();
-    let (on_scene_col, case_col) = (col("on_scene_min"), col("case_min"));
+    let (on_scene_col, case_col, station_col) =
+        (col("on_scene_min"), col("case_min"), col("station"));
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut record = csv::StringRecord::new();
@@ -535,7 +566,9 @@ pub fn parse_replay<R: Read>(
             kind: String::new(),
             on_scene_min: opt(on_scene_col)?,
             case_min: opt(case_col)?,
+            station: None,
         };
+        let station_id = station_col.map(field).filter(|v| !v.is_empty());
         let kind_name = field(cols[4]);
         let check = |name: &str, v: f64| -> Result<(), ReplayError> {
             if v.is_finite() && v >= 0.0 {
@@ -575,12 +608,25 @@ pub fn parse_replay<R: Read>(
             ));
         }
         let pos = Point::new(row.x_km, row.y_km);
+        let station = match station_id {
+            None => s.demand[s.nearest_demand(pos)].station,
+            Some(id) => s.station_index(id).ok_or_else(|| {
+                let ids: Vec<_> = s.stations.iter().map(|st| st.id.as_str()).collect();
+                row_err(
+                    line,
+                    format!(
+                        "column `station`: unknown station {id:?} (the scenario has: {})",
+                        ids.join(", ")
+                    ),
+                )
+            })?,
+        };
         out.push(ReplayIncident {
             id: row.id,
             call_min: row.call_min,
             pos,
             kind: kind as u16,
-            station: s.demand[s.nearest_demand(pos)].station as u32,
+            station: station as u32,
             on_scene_min: row.on_scene_min,
             case_min: row.case_min,
         });
@@ -701,6 +747,7 @@ pub fn write_replay<W: Write>(
             kind: s.incidents.kinds[inc.kind as usize].name.clone(),
             on_scene_min: Some(inc.on_scene_min),
             case_min: Some(inc.case_min),
+            station: Some(s.stations[inc.station as usize].id.clone()),
         })?;
     }
     wtr.flush()?;

@@ -50,6 +50,7 @@
 #![warn(missing_docs)]
 
 pub mod analytic;
+pub mod boundary;
 pub mod compare;
 pub mod dist;
 pub mod engine;

@@ -139,6 +139,24 @@ pub fn describe(s: &Scenario) -> String {
     } else if s.start_weekday != crate::scenario::Weekday::Monday {
         let _ = writeln!(out, "  day 0 is a {}", s.start_weekday);
     }
+    if let Some(b) = &s.boundary {
+        let area_share: f64 = s
+            .demand
+            .iter()
+            .filter(|d| d.area)
+            .map(|d| d.weight)
+            .sum::<f64>()
+            / s.demand.iter().map(|d| d.weight).sum::<f64>();
+        let _ = writeln!(
+            out,
+            "  outline: {} ({}), {:.0} km², datum {}; {:.1} % of calls spread over it",
+            b.feature,
+            b.file,
+            b.area_km2,
+            s.datum.as_str(),
+            100.0 * area_share
+        );
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,

@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 
 pub use diag::{Diagnostic, ScenarioError};
 
+use crate::boundary::Boundary;
 use crate::dist::Dist;
 use crate::engine::Crew;
-use crate::map::{Point, Projection, TravelModel};
+use crate::map::{Datum, Point, Projection, TravelModel};
 use crate::strategy::StrategyConfig;
 
 /// Minutes in a day.
@@ -48,6 +49,11 @@ pub struct Scenario {
     pub baseline: String,
     /// The lat/lon projection, when any point was given in degrees.
     pub projection: Option<Projection>,
+    /// Datum of the scenario's latitudes and longitudes (`[map] datum`).
+    pub datum: Datum,
+    /// The county outline (`[map] boundary`), with each station's
+    /// jurisdiction cell inside it.
+    pub boundary: Option<Boundary>,
     /// Travel-time model.
     pub travel: TravelModel,
     /// Call taking before a call can be dispatched, minutes.
@@ -103,6 +109,11 @@ pub struct DemandPoint {
     pub spread_km: f64,
     /// Index of the station whose jurisdiction this point is in.
     pub station: usize,
+    /// Part of an `area = "boundary"` demand: incidents spread uniformly
+    /// over the station's jurisdiction cell inside the county outline
+    /// (`boundary.cells[station]`), not around `pos`, which is the cell's
+    /// centroid.
+    pub area: bool,
 }
 
 /// One kind of incident.

@@ -98,6 +98,14 @@ pub struct RawMap {
     pub centre_lat: Option<f64>,
     /// Longitude of the projection centre, degrees.
     pub centre_lon: Option<f64>,
+    /// Datum of every lat/lon in the scenario and its boundary file.
+    #[serde(default)]
+    pub datum: crate::map::Datum,
+    /// County outline: a GeoJSON file, relative to the scenario file.
+    pub boundary: Option<String>,
+    /// Which feature of the boundary file: matched against every string
+    /// property, or against `adcode`.
+    pub boundary_feature: Option<String>,
 }
 
 /// `[travel]`.
@@ -188,6 +196,9 @@ pub struct RawDemand {
     pub spread_km: f64,
     /// Station whose jurisdiction this is (default: nearest).
     pub station: Option<String>,
+    /// `"boundary"`: spread the calls uniformly over the county outline
+    /// instead of around a position.
+    pub area: Option<String>,
 }
 
 /// `[incidents]`.

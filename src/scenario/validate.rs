@@ -1,11 +1,12 @@
 //! From the raw file to a [`Scenario`]: every cross-check with its key path.
 
 use super::diag::{Collector, ScenarioError};
-use super::raw::{RawDist, RawScenario};
+use super::raw::{RawDemand, RawDist, RawScenario};
 use super::{
     Area, DemandPoint, Escalation, IncidentModel, Kind, RosterSpec, Scenario, Specialist, Squad,
     Station, Weekday, Zone, nearest,
 };
+use crate::boundary::{self as outline, Boundary};
 use crate::dist::{Dist, DistSpec};
 use crate::map::{Point, Projection, TravelModel};
 use crate::strategy;
@@ -138,6 +139,8 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         });
     }
 
+    let boundary = boundary(&raw, file, projection, &stations, c);
+
     // Demand points.
     if raw.demand.is_empty() {
         c.error("demand", "the scenario needs at least one [[demand]] point");
@@ -147,7 +150,18 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         let key = format!("demand[{i}]");
         check_num(c, &format!("{key}.weight"), dp.weight, 0.0, false);
         check_num(c, &format!("{key}.spread_km"), dp.spread_km, 0.0, false);
+        if let Some(area) = &dp.area {
+            area_demand(c, &key, dp, area, boundary.as_ref(), &stations, &mut demand);
+            continue;
+        }
         let pos = point(c, &key, dp.x_km, dp.y_km, dp.lat, dp.lon, projection).unwrap_or_default();
+        if let Some(b) = &boundary {
+            let label = dp.name.as_ref().map_or_else(
+                || format!("demand point {i}"),
+                |n| format!("demand point {n:?}"),
+            );
+            warn_outside(c, &key, &label, pos, b);
+        }
         let station = match &dp.station {
             Some(id) => match stations.iter().position(|s| &s.id == id) {
                 Some(s) => s,
@@ -167,6 +181,7 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
             weight: dp.weight,
             spread_km: dp.spread_km,
             station,
+            area: false,
         });
     }
     if !demand.is_empty() && demand.iter().map(|d| d.weight).sum::<f64>() <= 0.0 {
@@ -200,6 +215,8 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         start_weekday,
         baseline: String::new(),
         projection,
+        datum: raw.map.datum,
+        boundary,
         travel: TravelModel::Euclidean {
             speed_kmh: t.speed_kmh,
             detour: t.detour,
@@ -462,6 +479,146 @@ fn specialists(
         });
     }
     out
+}
+
+/// The county outline of `[map] boundary`, projected, with the stations'
+/// jurisdiction cells.
+fn boundary(
+    raw: &RawScenario,
+    file: &str,
+    projection: Option<Projection>,
+    stations: &[Station],
+    c: &mut Collector,
+) -> Option<Boundary> {
+    let m = &raw.map;
+    let Some(name) = &m.boundary else {
+        if m.boundary_feature.is_some() {
+            c.error(
+                "map.boundary_feature",
+                "names a feature of [map] boundary, which is not given",
+            );
+        }
+        return None;
+    };
+    // Relative to the scenario file, as a planner keeps them side by side.
+    let path = std::path::Path::new(file)
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
+        .join(name);
+    let key = if m.boundary_feature.is_some() {
+        "map.boundary_feature"
+    } else {
+        "map.boundary"
+    };
+    let (lonlat, feature) = match outline::read_outline(
+        &path,
+        &path.display().to_string(),
+        m.boundary_feature.as_deref(),
+    ) {
+        Ok(found) => found,
+        Err(e @ outline::BoundaryError::Feature { .. }) => {
+            c.error(key, e.to_string());
+            return None;
+        }
+        Err(e) => {
+            c.error("map.boundary", e.to_string());
+            return None;
+        }
+    };
+    let Some(projection) = projection else {
+        c.error(
+            "map.boundary",
+            "the outline is in degrees, so the scenario needs a projection: set [map] centre_lat and centre_lon, or give some position as lat and lon",
+        );
+        return None;
+    };
+    let b = Boundary::new(name, &feature, &lonlat, projection)
+        .with_cells(&stations.iter().map(|s| s.pos).collect::<Vec<_>>());
+    for (i, s) in stations.iter().enumerate() {
+        warn_outside(
+            c,
+            &format!("stations[{i}]"),
+            &format!("station {:?}", s.id),
+            s.pos,
+            &b,
+        );
+    }
+    Some(b)
+}
+
+/// Warns when `pos` lies outside the county outline, saying how far.
+fn warn_outside(c: &mut Collector, key: &str, what: &str, pos: Point, b: &Boundary) {
+    let d = b.distance_outside_km(pos);
+    if d > 0.0 {
+        c.warn(
+            key,
+            format!(
+                "{what} lies {d:.2} km outside the county outline {} ({})",
+                b.feature, b.file
+            ),
+        );
+    }
+}
+
+/// An `area = "boundary"` demand: one demand entry per station whose
+/// jurisdiction cell has land in the outline, weighted by the cell's area,
+/// so that calls fall uniformly over the county and each goes to its
+/// nearest station.
+fn area_demand(
+    c: &mut Collector,
+    key: &str,
+    dp: &RawDemand,
+    area: &str,
+    boundary: Option<&Boundary>,
+    stations: &[Station],
+    out: &mut Vec<DemandPoint>,
+) {
+    if area != "boundary" {
+        c.error(
+            format!("{key}.area"),
+            format!("must be \"boundary\" (the county outline of [map] boundary), found {area:?}"),
+        );
+        return;
+    }
+    if dp.x_km.is_some() || dp.y_km.is_some() || dp.lat.is_some() || dp.lon.is_some() {
+        c.error(
+            key,
+            "an area demand has no position: give x_km/y_km or lat/lon, or area, not both",
+        );
+    }
+    if dp.spread_km != 0.0 {
+        c.error(
+            format!("{key}.spread_km"),
+            "does not apply to an area demand: its calls already spread over the whole outline",
+        );
+    }
+    if dp.station.is_some() {
+        c.error(
+            format!("{key}.station"),
+            "an area demand's calls go to the nearest station (its Voronoi cell); remove station",
+        );
+    }
+    let Some(b) = boundary else {
+        c.error(
+            format!("{key}.area"),
+            "needs [map] boundary: the county outline to spread the calls over",
+        );
+        return;
+    };
+    let name = dp.name.clone().unwrap_or_else(|| "county".into());
+    for (s, cell) in b.cells.iter().enumerate() {
+        if cell.area_km2 <= 0.0 || cell.triangles.is_empty() {
+            continue;
+        }
+        out.push(DemandPoint {
+            name: format!("{name} [{}]", stations[s].id),
+            pos: cell.centroid().unwrap_or(stations[s].pos),
+            weight: dp.weight * cell.area_km2 / b.area_km2,
+            spread_km: 0.0,
+            station: s,
+            area: true,
+        });
+    }
 }
 
 fn ids(stations: &[Station]) -> String {

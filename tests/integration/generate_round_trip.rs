@@ -35,7 +35,7 @@ fn generated_stream_replays_to_the_same_results() {
         ],
     );
     let text = std::fs::read_to_string(&csv).unwrap();
-    assert!(text.starts_with("id,call_min,x_km,y_km,kind,on_scene_min,case_min\n"));
+    assert!(text.starts_with("id,call_min,x_km,y_km,kind,on_scene_min,case_min,station\n"));
     assert!(text.lines().count() > 1000, "30 days at 60 a day");
 
     let common = [

@@ -7,6 +7,7 @@ mod all_strategies;
 mod bad_input;
 mod charts_and_report;
 mod conservation;
+mod county_outline;
 mod determinism;
 mod dispatch_rules;
 mod generate_round_trip;
