@@ -382,14 +382,18 @@ fn default_units() -> u32 {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDist {
-    /// fixed | exponential | lognormal | gamma | uniform | triangular | empirical.
+    /// fixed | exponential | lognormal | gamma | weibull | uniform | triangular | empirical.
     pub dist: String,
     /// `fixed`.
     pub value: Option<f64>,
-    /// `exponential`, `lognormal`, `gamma`.
+    /// `exponential`, `lognormal`, `gamma`, `weibull`.
     pub mean: Option<f64>,
-    /// `lognormal`, `gamma`.
+    /// `lognormal`, `gamma`, `weibull`.
     pub sd: Option<f64>,
+    /// `weibull` (instead of `mean` and `sd`).
+    pub shape: Option<f64>,
+    /// `weibull` (instead of `mean` and `sd`), minutes.
+    pub scale: Option<f64>,
     /// `uniform`, `triangular`.
     pub min: Option<f64>,
     /// `triangular`.

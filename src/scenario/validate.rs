@@ -863,10 +863,15 @@ fn dist(c: &mut Collector, key: &str, raw: Option<&RawDist>) -> Option<Dist> {
     let Some(r) = raw else {
         return Some(Dist::new(DistSpec::Fixed { value: 0.0 }).expect("zero is valid"));
     };
+    // A Weibull is written by its mean and sd, or by its shape and scale:
+    // whichever pair the entry starts, it must complete.
+    let weibull_by_shape = r.shape.is_some() || r.scale.is_some();
     let allowed: &[&str] = match r.dist.as_str() {
         "fixed" => &["value"],
         "exponential" => &["mean"],
         "lognormal" | "gamma" => &["mean", "sd"],
+        "weibull" if weibull_by_shape => &["shape", "scale"],
+        "weibull" => &["mean", "sd"],
         "uniform" => &["min", "max"],
         "triangular" => &["min", "mode", "max"],
         "empirical" => &["values"],
@@ -874,16 +879,30 @@ fn dist(c: &mut Collector, key: &str, raw: Option<&RawDist>) -> Option<Dist> {
             c.error(
                 format!("{key}.dist"),
                 format!(
-                    "unknown distribution {other:?} (use fixed, exponential, lognormal, gamma, uniform, triangular or empirical)"
+                    "unknown distribution {other:?} (use fixed, exponential, lognormal, gamma, weibull, uniform, triangular or empirical)"
                 ),
             );
             return None;
         }
     };
+    if r.dist == "weibull" && weibull_by_shape && (r.mean.is_some() || r.sd.is_some()) {
+        c.error(
+            key,
+            "\"weibull\" takes `mean` and `sd`, or `shape` and `scale`: give one pair, not both",
+        );
+        return None;
+    }
+    let takes = if r.dist == "weibull" {
+        "mean, sd; or shape, scale".to_string()
+    } else {
+        allowed.join(", ")
+    };
     let given = [
         ("value", r.value.is_some()),
         ("mean", r.mean.is_some()),
         ("sd", r.sd.is_some()),
+        ("shape", r.shape.is_some()),
+        ("scale", r.scale.is_some()),
         ("min", r.min.is_some()),
         ("mode", r.mode.is_some()),
         ("max", r.max.is_some()),
@@ -895,9 +914,8 @@ fn dist(c: &mut Collector, key: &str, raw: Option<&RawDist>) -> Option<Dist> {
             c.error(
                 format!("{key}.{name}"),
                 format!(
-                    "`{name}` is not a parameter of {:?} (it takes: {})",
+                    "`{name}` is not a parameter of {:?} (it takes: {takes})",
                     r.dist,
-                    allowed.join(", ")
                 ),
             );
             ok = false;
@@ -905,11 +923,7 @@ fn dist(c: &mut Collector, key: &str, raw: Option<&RawDist>) -> Option<Dist> {
         if !present && allowed.contains(&name) {
             c.error(
                 key,
-                format!(
-                    "{:?} needs `{name}` (it takes: {})",
-                    r.dist,
-                    allowed.join(", ")
-                ),
+                format!("{:?} needs `{name}` (it takes: {takes})", r.dist),
             );
             ok = false;
         }
@@ -927,6 +941,17 @@ fn dist(c: &mut Collector, key: &str, raw: Option<&RawDist>) -> Option<Dist> {
         "gamma" => DistSpec::Gamma {
             mean: r.mean?,
             sd: r.sd?,
+        },
+        "weibull" if weibull_by_shape => DistSpec::Weibull {
+            shape: r.shape?,
+            scale: r.scale?,
+        },
+        "weibull" => match DistSpec::weibull_from_mean_sd(r.mean?, r.sd?) {
+            Ok(spec) => spec,
+            Err(e) => {
+                c.error(key, e.to_string());
+                return None;
+            }
         },
         "uniform" => DistSpec::Uniform {
             min: r.min?,

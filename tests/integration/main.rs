@@ -18,3 +18,4 @@ mod replay_is_exact;
 mod scenarios_run;
 mod strategies_agree;
 mod weekly_profile;
+mod weibull_distribution;
