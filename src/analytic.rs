@@ -543,13 +543,13 @@ pub fn analyse(s: &crate::Scenario, cfg: &crate::strategy::StrategyConfig) -> An
     match cfg {
         StrategyConfig::PerStation(c) => {
             for (i, st) in s.stations.iter().enumerate() {
-                erlang(format!("station {:?}", st.id), c.units, shares[i]);
+                erlang(format!("station {:?}", st.id), c.units_at(s, i), shares[i]);
             }
         }
         StrategyConfig::ZoneCooperation(c) => {
-            for z in &s.zones {
+            for (zi, z) in s.zones.iter().enumerate() {
                 let share: f64 = z.stations.iter().map(|&i| shares[i]).sum();
-                erlang(format!("zone {:?}", z.id), c.groups_per_zone, share);
+                erlang(format!("zone {:?}", z.id), c.groups_in(s, zi), share);
             }
             for (i, st) in s.stations.iter().enumerate() {
                 if s.zone_of(i).is_none() {

@@ -77,6 +77,9 @@ pub struct Incident {
     pub kind: u16,
     /// Index of the station whose jurisdiction it is in.
     pub station: u32,
+    /// Index of its demand point (for replayed incidents, the nearest one):
+    /// decides its response target.
+    pub demand: u32,
     /// Time each unit spends on scene, minutes.
     pub on_scene_min: f64,
     /// Case handling by the first unit after returning, minutes.
@@ -311,11 +314,12 @@ impl Iterator for Generator<'_> {
         // A draw whose outcome is certain (one demand point, no scatter, one
         // kind) is skipped: each source has its own stream, so skipping
         // moves nothing else, and the scenario alone decides it.
-        let d = if s.demand.len() == 1 {
-            &s.demand[0]
+        let demand = if s.demand.len() == 1 {
+            0
         } else {
-            &s.demand[self.model.demand.sample(&mut self.location)]
+            self.model.demand.sample(&mut self.location)
         };
+        let d = &s.demand[demand];
         let pos = if d.area {
             // Uniform over the station's cell: a triangle by area, then a
             // point in it (three or four uniforms, no rejection).
@@ -364,6 +368,7 @@ impl Iterator for Generator<'_> {
             pos,
             kind: kind as u16,
             station: d.station as u32,
+            demand: demand as u32,
             on_scene_min: draw.on_scene_min,
             case_min: draw.case_min,
             escalate_u: draw.escalate_u,
@@ -385,6 +390,8 @@ pub struct ReplayIncident {
     pub kind: u16,
     /// Jurisdiction: the file's `station`, or the station of the nearest demand point.
     pub station: u32,
+    /// The nearest demand point.
+    pub demand: u32,
     /// On-scene minutes, if the file gives them.
     pub on_scene_min: Option<f64>,
     /// Case-handling minutes, if the file gives them.
@@ -608,18 +615,26 @@ pub fn parse_replay<R: Read>(
             ));
         }
         let pos = Point::new(row.x_km, row.y_km);
-        let station = match station_id {
-            None => s.demand[s.nearest_demand(pos)].station,
-            Some(id) => s.station_index(id).ok_or_else(|| {
-                let ids: Vec<_> = s.stations.iter().map(|st| st.id.as_str()).collect();
-                row_err(
-                    line,
-                    format!(
-                        "column `station`: unknown station {id:?} (the scenario has: {})",
-                        ids.join(", ")
-                    ),
-                )
-            })?,
+        // Its target is that of its demand point: the nearest one, or with
+        // a `station` column the nearest of that station's jurisdiction.
+        let (station, demand) = match station_id {
+            None => {
+                let d = s.nearest_demand(pos);
+                (s.demand[d].station, d)
+            }
+            Some(id) => {
+                let st = s.station_index(id).ok_or_else(|| {
+                    let ids: Vec<_> = s.stations.iter().map(|st| st.id.as_str()).collect();
+                    row_err(
+                        line,
+                        format!(
+                            "column `station`: unknown station {id:?} (the scenario has: {})",
+                            ids.join(", ")
+                        ),
+                    )
+                })?;
+                (st, s.nearest_demand_of(pos, st))
+            }
         };
         out.push(ReplayIncident {
             id: row.id,
@@ -627,6 +642,7 @@ pub fn parse_replay<R: Read>(
             pos,
             kind: kind as u16,
             station: station as u32,
+            demand: demand as u32,
             on_scene_min: row.on_scene_min,
             case_min: row.case_min,
         });
@@ -722,6 +738,7 @@ impl Iterator for Replay<'_> {
             pos: r.pos,
             kind: r.kind,
             station: r.station,
+            demand: r.demand,
             on_scene_min: draw.on_scene_min,
             case_min: draw.case_min,
             escalate_u: draw.escalate_u,

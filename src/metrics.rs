@@ -273,7 +273,8 @@ fn ratio(sum: f64, n: u64) -> Option<f64> {
 #[derive(Debug, Clone)]
 pub struct Recorder {
     warmup_min: f64,
-    target_min: f64,
+    /// Response target of each demand point's calls, minutes.
+    targets: Vec<f64>,
     /// Incidents that called inside the statistics window.
     pub generated: u64,
     /// All incidents (counts and sums only: its histograms are the sum of
@@ -357,7 +358,9 @@ impl Recorder {
     pub fn new(scenario: &Scenario, spec: RunSpec) -> Self {
         Self {
             warmup_min: spec.warmup_min,
-            target_min: scenario.target_min,
+            targets: (0..scenario.demand.len())
+                .map(|d| scenario.demand_target_min(d))
+                .collect(),
             generated: 0,
             overall: Acc::empty(),
             // Station histograms grow as needed: a county may have a
@@ -392,7 +395,8 @@ impl Recorder {
         let wait = live.dispatch_min - live.ready_min;
         // NaN assembly: a multi-unit incident whose force was stood down.
         let assembly = live.multi_unit.then_some(live.assembled_min - inc.call_min);
-        let within = response <= self.target_min;
+        // Each call against its own area's target.
+        let within = response <= self.targets[inc.demand as usize];
         // The overall histograms are summed from the kinds' at the end:
         // one histogram record fewer per incident.
         self.overall

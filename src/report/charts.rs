@@ -64,7 +64,7 @@ pub const CHARTS: [(&str, &str, &str); 7] = [
     (
         "response_cdf",
         "Response-time distribution",
-        "Each line shows, for every response time on the horizontal axis, the share of incidents reached at least that fast; higher and further left is better. The dashed line is the target, and the legend gives each strategy's share within it.",
+        "Each line shows, for every response time on the horizontal axis, the share of incidents reached at least that fast; higher and further left is better. The dashed line is the target (one per target when areas have their own, each call then counted against its own area's), and the legend gives each strategy's share within it.",
     ),
     (
         "response_by_kind",
@@ -235,7 +235,7 @@ fn cdf_chart<DB: DrawingBackend>(
     stem: &'static str,
     curves: Vec<(String, &[[f64; 2]])>,
     x_desc: &str,
-    target: Option<f64>,
+    targets: &[(f64, String)],
 ) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
@@ -258,7 +258,8 @@ where
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(fail(stem))?;
-    if let Some(t) = target {
+    for (t, label) in targets {
+        let t = *t;
         chart
             .draw_series(DashedLineSeries::new(
                 vec![(t, 0.0), (t, 100.0)],
@@ -267,7 +268,7 @@ where
                 RGBColor(90, 90, 90).stroke_width(2),
             ))
             .map_err(fail(stem))?
-            .label(format!("target {t:.0} min"))
+            .label(label.clone())
             .legend(|(x, y)| {
                 PathElement::new(
                     vec![(x, y), (x + 24, y)],
@@ -311,13 +312,38 @@ where
     DB::ErrorType: 'static,
 {
     let t = data.run.target_min;
+    let areas = &data.run.area_targets;
+    // With area targets, one line per target and each call counted
+    // against its own.
+    let (within_what, targets) = if areas.is_empty() {
+        (
+            format!("{t:.0} min"),
+            vec![(t, format!("target {t:.0} min"))],
+        )
+    } else {
+        (
+            "own target".to_string(),
+            areas
+                .iter()
+                .map(|a| {
+                    (
+                        a.target_min,
+                        format!(
+                            "target {:.0} min ({:.0}% of calls)",
+                            a.target_min, a.calls_pct
+                        ),
+                    )
+                })
+                .collect(),
+        )
+    };
     let curves = data
         .strategies
         .iter()
         .map(|s| {
             let within = s.overall.within_target_pct.unwrap_or(f64::NAN);
             (
-                format!("{} ({within:.1}% within {t:.0} min)", s.strategy),
+                format!("{} ({within:.1}% within {within_what})", s.strategy),
                 s.response_cdf.as_slice(),
             )
         })
@@ -328,7 +354,7 @@ where
         "response_cdf",
         curves,
         "call to first unit on scene (min)",
-        Some(t),
+        &targets,
     )
 }
 
@@ -377,7 +403,7 @@ where
         stem,
         refs,
         "call to the whole force on scene (min)",
-        None,
+        &[],
     )
 }
 

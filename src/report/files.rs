@@ -158,6 +158,11 @@ pub struct RunInfo {
     pub seed: u64,
     /// Response target, minutes.
     pub target_min: f64,
+    /// Response targets of areas with their own (`[[demand]] target_min`):
+    /// one entry per distinct target, the scenario's own included when some
+    /// points use it; empty when every call has `target_min`.
+    #[serde(default)]
+    pub area_targets: Vec<AreaTarget>,
     /// Baseline strategy.
     pub baseline: String,
     /// Replay file, when incidents were replayed.
@@ -173,6 +178,76 @@ pub struct RunInfo {
     /// and there is no weekly profile (it then changes nothing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_weekday: Option<crate::scenario::Weekday>,
+}
+
+/// The demand points that share one response target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AreaTarget {
+    /// The target, minutes.
+    pub target_min: f64,
+    /// The points' names (`demand[i]` for unnamed points), in file order.
+    pub demand_points: Vec<String>,
+    /// Their share of all calls (by demand weight), percent.
+    pub calls_pct: f64,
+}
+
+/// The scenario's distinct response targets with the demand points that use
+/// each, smallest target first; empty when no point has its own target.
+pub fn area_targets(s: &Scenario) -> Vec<AreaTarget> {
+    if !s.has_area_targets() {
+        return Vec::new();
+    }
+    let total: f64 = s.demand.iter().map(|d| d.weight).sum();
+    let mut out: Vec<AreaTarget> = Vec::new();
+    for (i, d) in s.demand.iter().enumerate() {
+        let t = s.demand_target_min(i);
+        let name = if d.name.is_empty() {
+            format!("demand[{i}]")
+        } else {
+            d.name.clone()
+        };
+        let share = 100.0 * d.weight / total;
+        match out.iter_mut().find(|a| a.target_min == t) {
+            Some(a) => {
+                a.demand_points.push(name);
+                a.calls_pct += share;
+            }
+            None => out.push(AreaTarget {
+                target_min: t,
+                demand_points: vec![name],
+                calls_pct: share,
+            }),
+        }
+    }
+    out.sort_by(|a, b| a.target_min.total_cmp(&b.target_min));
+    out
+}
+
+/// How "within target" is counted, in words: `15 min`, or each call's own
+/// area target with the share of calls under each.
+pub fn describe_targets(target_min: f64, areas: &[AreaTarget]) -> String {
+    if areas.is_empty() {
+        return format!("{target_min} min");
+    }
+    let parts: Vec<String> = areas
+        .iter()
+        .map(|a| {
+            let points = if a.demand_points.len() <= 3 {
+                a.demand_points.join(", ")
+            } else {
+                format!(
+                    "{}, … ({} points)",
+                    a.demand_points[..2].join(", "),
+                    a.demand_points.len()
+                )
+            };
+            format!(
+                "{} min for {:.0} % of calls ({points})",
+                a.target_min, a.calls_pct
+            )
+        })
+        .collect();
+    format!("each call's own area target: {}", parts.join("; "))
 }
 
 /// The whole of `summary.json`.
@@ -297,6 +372,7 @@ pub fn summary_file(
             replications: outcome.replications,
             seed: outcome.seed,
             target_min: scenario.target_min,
+            area_targets: area_targets(scenario),
             baseline: scenario.baseline.clone(),
             incidents_file: incidents_file.map(str::to_string),
             kinds: scenario

@@ -52,13 +52,13 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
     let _ = writeln!(h, "<h1>{}</h1>", esc(&r.scenario));
     let _ = writeln!(
         h,
-        "<p class=\"meta\">Scenario file <code>{}</code>; {} replication(s) of {} simulated days (the first {} discarded as warm-up), seed {}, response target {} min; baseline <b>{}</b>{}; policesim {}.</p>",
+        "<p class=\"meta\">Scenario file <code>{}</code>; {} replication(s) of {} simulated days (the first {} discarded as warm-up), seed {}, response target {}; baseline <b>{}</b>{}; policesim {}.</p>",
         esc(&r.file),
         r.replications,
         r.days,
         r.warmup_days,
         r.seed,
-        r.target_min,
+        esc(&super::describe_targets(r.target_min, &r.area_targets)),
         esc(&r.baseline),
         r.incidents_file.as_ref().map_or(String::new(), |f| format!(
             "; incidents replayed from <code>{}</code>",
@@ -83,8 +83,12 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
     let _ = writeln!(h, "<h2>Strategies side by side</h2>");
     let _ = writeln!(
         h,
-        "<table>\n<tr><th>strategy</th><th>incidents</th><th>mean response (min, ±95% CI)</th><th>median</th><th>90th pct</th><th>within {} min (%)</th><th>mean wait (min)</th><th>assembly (min)</th><th>unit utilisation (%)</th><th>officer duty (h/week)</th><th>officer incident load (h/week)</th><th>open at end</th></tr>",
-        r.target_min
+        "<table>\n<tr><th>strategy</th><th>incidents</th><th>mean response (min, ±95% CI)</th><th>median</th><th>90th pct</th><th>within {} (%)</th><th>mean wait (min)</th><th>assembly (min)</th><th>unit utilisation (%)</th><th>officer duty (h/week)</th><th>officer incident load (h/week)</th><th>open at end</th></tr>",
+        if r.area_targets.is_empty() {
+            format!("{} min", r.target_min)
+        } else {
+            "each call's area target".to_string()
+        }
     );
     for (i, s) in data.strategies.iter().enumerate() {
         let o = &s.overall;

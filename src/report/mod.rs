@@ -12,7 +12,8 @@ pub mod map_data;
 mod table;
 
 pub use files::{
-    COMPARISON_COLUMNS, ChartOptions, INCIDENT_COLUMNS, OutputError, RunInfo, SUMMARY_COLUMNS,
-    SummaryFile, redraw, summary_csv_rows, summary_file, write_outputs,
+    AreaTarget, COMPARISON_COLUMNS, ChartOptions, INCIDENT_COLUMNS, OutputError, RunInfo,
+    SUMMARY_COLUMNS, SummaryFile, area_targets, describe_targets, redraw, summary_csv_rows,
+    summary_file, write_outputs,
 };
 pub use table::{describe, render_analysis, render_comparison, render_table};

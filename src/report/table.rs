@@ -39,8 +39,14 @@ fn row(out: &mut String, name: &str, name_w: usize, g: &GroupSummary) {
     );
 }
 
-fn header(out: &mut String, first: &str, name_w: usize, target_min: f64) {
-    let target = format!("<={target_min:.0}m");
+/// The within-target column's heading: `<=15m`, or `<=tgt` when each area
+/// has its own target.
+fn header(out: &mut String, first: &str, name_w: usize, s: &Scenario) {
+    let target = if s.has_area_targets() {
+        "<=tgt".to_string()
+    } else {
+        format!("<={:.0}m", s.target_min)
+    };
     let _ = writeln!(
         out,
         "{first:<name_w$} {:>8} {:>13} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>5}",
@@ -71,12 +77,12 @@ pub fn render_table(s: &Scenario, outcome: &Outcome) -> String {
         .max()
         .unwrap_or(8)
         .max(10);
-    header(&mut out, "strategy", name_w, s.target_min);
+    header(&mut out, "strategy", name_w, s);
     for st in &outcome.strategies {
         row(&mut out, &st.summary.strategy, name_w, &st.summary.overall);
     }
     let _ = writeln!(out);
-    header(&mut out, "by kind", name_w, s.target_min);
+    header(&mut out, "by kind", name_w, s);
     for st in &outcome.strategies {
         let _ = writeln!(out, "{}", st.summary.strategy);
         for k in &st.summary.per_kind {
@@ -92,6 +98,13 @@ pub fn render_table(s: &Scenario, outcome: &Outcome) -> String {
         out,
         "assem = call to all units on scene (multi-unit kinds); util = busy share of on-duty time."
     );
+    if s.has_area_targets() {
+        let _ = writeln!(
+            out,
+            "<=tgt = within {}.",
+            super::describe_targets(s.target_min, &super::area_targets(s))
+        );
+    }
     out
 }
 
@@ -104,8 +117,12 @@ pub fn describe(s: &Scenario) -> String {
     }
     let _ = writeln!(
         out,
-        "  {} days (warm-up {}), {} replication(s), seed {}, target {} min",
-        s.days, s.warmup_days, s.replications, s.seed, s.target_min
+        "  {} days (warm-up {}), {} replication(s), seed {}, target {}",
+        s.days,
+        s.warmup_days,
+        s.replications,
+        s.seed,
+        super::describe_targets(s.target_min, &super::area_targets(s))
     );
     let crate::map::TravelModel::Euclidean {
         speed_kmh,

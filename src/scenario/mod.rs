@@ -94,6 +94,9 @@ pub struct Station {
     pub officers: u32,
     /// Auxiliary police (辅警).
     pub auxiliaries: u32,
+    /// Duty units under the per-station models, when the file sets them for
+    /// this station (otherwise the strategy's `units`).
+    pub units: Option<u32>,
 }
 
 /// A weighted place where incidents happen.
@@ -114,6 +117,9 @@ pub struct DemandPoint {
     /// (`boundary.cells[station]`), not around `pos`, which is the cell's
     /// centroid.
     pub area: bool,
+    /// Response target of calls from this point, minutes, when the file
+    /// sets one (otherwise [`Scenario::target_min`]).
+    pub target_min: Option<f64>,
 }
 
 /// One kind of incident.
@@ -168,6 +174,9 @@ pub struct Zone {
     pub stations: Vec<usize>,
     /// Index of the central station (中心所).
     pub hub: usize,
+    /// Response groups, when the file sets them for this zone (otherwise
+    /// the strategy's `groups_per_zone`).
+    pub groups: Option<u32>,
 }
 
 /// A circular area.
@@ -423,6 +432,20 @@ impl Scenario {
         self.warmup_days * MIN_PER_DAY
     }
 
+    /// Response target of calls from demand point `demand`, minutes: its
+    /// own `target_min`, or the scenario's.
+    pub fn demand_target_min(&self, demand: usize) -> f64 {
+        self.demand[demand].target_min.unwrap_or(self.target_min)
+    }
+
+    /// Whether some demand point has its own response target, so that
+    /// "within target" means each call's own target.
+    pub fn has_area_targets(&self) -> bool {
+        self.demand
+            .iter()
+            .any(|d| d.target_min.is_some_and(|t| t != self.target_min))
+    }
+
     /// Index of the zone holding station `station`, if any.
     pub fn zone_of(&self, station: usize) -> Option<usize> {
         self.zones
@@ -433,6 +456,19 @@ impl Scenario {
     /// Index of the demand point nearest to `p` (ties: the first).
     pub fn nearest_demand(&self, p: Point) -> usize {
         nearest(self.demand.iter().map(|d| d.pos), p)
+    }
+
+    /// Index of the demand point nearest to `p` among those of `station`'s
+    /// jurisdiction (any point when it has none; ties: the first).
+    pub fn nearest_demand_of(&self, p: Point, station: usize) -> usize {
+        let mut best: Option<(usize, f64)> = None;
+        for (i, d) in self.demand.iter().enumerate() {
+            let dist = d.pos.distance_km(p);
+            if d.station == station && best.is_none_or(|(_, b)| dist < b) {
+                best = Some((i, dist));
+            }
+        }
+        best.map_or_else(|| self.nearest_demand(p), |(i, _)| i)
     }
 
     /// Each station's share of all calls (by demand weight).

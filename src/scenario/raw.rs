@@ -173,6 +173,9 @@ pub struct RawStation {
     /// Auxiliary police at the station.
     #[serde(default)]
     pub auxiliaries: u32,
+    /// Duty units at this station under the per-station models (overrides
+    /// the strategy's `units` for this station).
+    pub units: Option<u32>,
 }
 
 /// `[[demand]]`.
@@ -199,6 +202,9 @@ pub struct RawDemand {
     /// `"boundary"`: spread the calls uniformly over the county outline
     /// instead of around a position.
     pub area: Option<String>,
+    /// Response target for calls from this point, minutes (default:
+    /// `[scenario] target_min`).
+    pub target_min: Option<f64>,
 }
 
 /// `[incidents]`.
@@ -298,6 +304,8 @@ pub struct RawZone {
     pub stations: Vec<String>,
     /// The central station (中心所) where the zone's groups stand by.
     pub hub: String,
+    /// Response groups of this zone (overrides `groups_per_zone`).
+    pub groups: Option<u32>,
 }
 
 /// A circle on the map: `{ x_km, y_km, radius_km }` or `{ lat, lon, radius_km }`.

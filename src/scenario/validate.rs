@@ -130,12 +130,19 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
             );
         }
         let pos = point(c, &key, s.x_km, s.y_km, s.lat, s.lon, projection);
+        if s.units == Some(0) {
+            c.error(
+                format!("{key}.units"),
+                "a station needs at least 1 duty unit, found 0",
+            );
+        }
         stations.push(Station {
             id: s.id.clone(),
             name: s.name.clone().unwrap_or_else(|| s.id.clone()),
             pos: pos.unwrap_or_default(),
             officers: s.officers,
             auxiliaries: s.auxiliaries,
+            units: s.units,
         });
     }
 
@@ -150,6 +157,9 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         let key = format!("demand[{i}]");
         check_num(c, &format!("{key}.weight"), dp.weight, 0.0, false);
         check_num(c, &format!("{key}.spread_km"), dp.spread_km, 0.0, false);
+        if let Some(t) = dp.target_min {
+            check_num(c, &format!("{key}.target_min"), t, 0.0, true);
+        }
         if let Some(area) = &dp.area {
             area_demand(c, &key, dp, area, boundary.as_ref(), &stations, &mut demand);
             continue;
@@ -182,6 +192,7 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
             spread_km: dp.spread_km,
             station,
             area: false,
+            target_min: dp.target_min,
         });
     }
     if !demand.is_empty() && demand.iter().map(|d| d.weight).sum::<f64>() <= 0.0 {
@@ -238,6 +249,7 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
     if !c.errors.is_empty() {
         return None;
     }
+    unused_staffing_keys(&scenario, c);
     scenario.baseline = match &m.baseline {
         Some(b) => {
             if !scenario.strategies.iter().any(|s| s.name() == b) {
@@ -278,12 +290,17 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
             let need = kind.units + kind.escalation.map_or(0, |e| e.units);
             let most = s.max_units_for(&scenario, &plan, k);
             if need > most {
+                // With staffing set per station or zone, `most` is where
+                // the strategy can send fewest.
+                let uneven = scenario.stations.iter().any(|st| st.units.is_some())
+                    || scenario.zones.iter().any(|z| z.groups.is_some());
                 c.warn(
                     format!("incidents.kinds[{k}].units"),
                     format!(
-                        "kind {:?} needs up to {need} unit(s) at one incident, but {} can send at most {most}: its force will never assemble (add units, call-in units or specialist units)",
+                        "kind {:?} needs up to {need} unit(s) at one incident, but {} can send at most {most}{}: its force will never assemble (add units, call-in units or specialist units)",
                         kind.name,
-                        s.name()
+                        s.name(),
+                        if uneven { " where it has fewest" } else { "" }
                     ),
                 );
             }
@@ -311,6 +328,39 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         return None;
     }
     Some(scenario)
+}
+
+/// Warns about `[[stations]] units` and `[[zones]] groups` that no strategy
+/// of the scenario uses: a planner who sets them expects them to count.
+fn unused_staffing_keys(s: &Scenario, c: &mut Collector) {
+    let fields_station_units = s.strategies.iter().any(|cfg| cfg.fields_station_units());
+    let fields_zone_groups = s.strategies.iter().any(|cfg| cfg.fields_zone_groups());
+    if !fields_station_units {
+        for (i, st) in s.stations.iter().enumerate() {
+            if st.units.is_some() {
+                c.warn(
+                    format!("stations[{i}].units"),
+                    format!(
+                        "station {:?} sets units, but no strategy here fields station units (per_station, traffic_merged on per_station, station_whistle): it has no effect",
+                        st.id
+                    ),
+                );
+            }
+        }
+    }
+    if !fields_zone_groups {
+        for (i, z) in s.zones.iter().enumerate() {
+            if z.groups.is_some() {
+                c.warn(
+                    format!("zones[{i}].groups"),
+                    format!(
+                        "zone {:?} sets groups, but no strategy here fields zone groups (zone_cooperation, traffic_merged on zone_cooperation): it has no effect",
+                        z.id
+                    ),
+                );
+            }
+        }
+    }
 }
 
 fn roster(raw: &RawScenario, c: &mut Collector) -> RosterSpec {
@@ -392,11 +442,18 @@ fn zones(raw: &RawScenario, stations: &[Station], c: &mut Collector) -> Vec<Zone
                 0
             }
         };
+        if z.groups == Some(0) {
+            c.error(
+                format!("{key}.groups"),
+                "a zone needs at least 1 response group, found 0",
+            );
+        }
         out.push(Zone {
             id: z.id.clone(),
             name: z.name.clone().unwrap_or_else(|| z.id.clone()),
             stations: members,
             hub,
+            groups: z.groups,
         });
     }
     out
@@ -617,6 +674,7 @@ fn area_demand(
             spread_km: 0.0,
             station: s,
             area: true,
+            target_min: dp.target_min,
         });
     }
 }

@@ -90,6 +90,28 @@ impl StrategyConfig {
         }
     }
 
+    /// Whether the strategy fields duty units at stations whose number
+    /// `[[stations]] units` sets (per_station, traffic_merged on a
+    /// per_station base, station_whistle).
+    pub fn fields_station_units(&self) -> bool {
+        match self {
+            StrategyConfig::PerStation(_) | StrategyConfig::StationWhistle(_) => true,
+            StrategyConfig::TrafficMerged(c) => matches!(c.base, MergedBase::PerStation(_)),
+            StrategyConfig::ZoneCooperation(_) | StrategyConfig::Efficiency(_) => false,
+        }
+    }
+
+    /// Whether the strategy fields zone groups whose number `[[zones]]
+    /// groups` sets (zone_cooperation, traffic_merged on a zone_cooperation
+    /// base).
+    pub fn fields_zone_groups(&self) -> bool {
+        match self {
+            StrategyConfig::ZoneCooperation(_) => true,
+            StrategyConfig::TrafficMerged(c) => matches!(c.base, MergedBase::ZoneCooperation(_)),
+            _ => false,
+        }
+    }
+
     /// The units this strategy fields and its roster, or who is short of people.
     pub fn plan(&self, s: &Scenario) -> Result<Plan, Vec<Shortage>> {
         match self {
@@ -112,7 +134,10 @@ impl StrategyConfig {
         match self {
             StrategyConfig::PerStation(c) => format!(
                 "{} unit(s) per station of {}; {} call-in unit(s) per station after {} min ({:?}){squads}",
-                c.units,
+                per_area(
+                    c.units,
+                    s.stations.iter().map(|st| (st.id.as_str(), st.units))
+                ),
                 crew(&c.crew),
                 c.callin_units,
                 c.callin_delay_min,
@@ -121,12 +146,16 @@ impl StrategyConfig {
             StrategyConfig::ZoneCooperation(c) => format!(
                 "{} zone(s), {} group(s) of {} per zone at the hub; {} desk officer(s) per station; cross-zone {:?}; {} saturation kind(s) up to {} groups; {} standby period(s){squads}",
                 s.zones.len(),
-                c.groups_per_zone,
+                per_area(
+                    c.groups_per_zone,
+                    s.zones.iter().map(|z| (z.id.as_str(), z.groups))
+                ),
                 crew(&c.crew),
                 c.desk_officers_per_station,
                 c.cross_zone,
                 c.saturation_kinds.len(),
-                c.saturation_max_groups,
+                c.saturation_max_groups
+                    .map_or("the zone's".to_string(), |g| g.to_string()),
                 c.mobile_standby.len()
             ),
             StrategyConfig::TrafficMerged(c) => format!(
@@ -150,7 +179,10 @@ impl StrategyConfig {
             ),
             StrategyConfig::StationWhistle(c) => format!(
                 "{} unit(s) per station of {}; {} specialist unit(s) answer after {} min or when a station is short{squads}",
-                c.units,
+                per_area(
+                    c.units,
+                    s.stations.iter().map(|st| (st.id.as_str(), st.units))
+                ),
                 crew(&c.crew),
                 c.answering.len(),
                 c.whistle_after_min
@@ -198,7 +230,8 @@ impl StrategyConfig {
     }
 
     /// Most units the strategy, fielding `plan`, can ever have at one
-    /// incident of `kind`.
+    /// incident of `kind`, in the jurisdiction where that is fewest (staffing
+    /// can differ by station and zone).
     pub fn max_units_for(&self, s: &Scenario, plan: &Plan, kind: usize) -> u32 {
         let k = &s.incidents.kinds[kind];
         // Traffic incidents routed to squads can get every squad unit.
@@ -283,7 +316,10 @@ impl StrategyConfig {
                     .collect();
                 let load = offered_erlangs(s, st.pos, &demand);
                 if units > 0 && load >= units as f64 {
-                    let units_key = if matches!(self, StrategyConfig::TrafficMerged(_)) {
+                    // The key that sets this station's units.
+                    let units_key = if st.units.is_some() {
+                        format!("stations[{i}].units")
+                    } else if matches!(self, StrategyConfig::TrafficMerged(_)) {
                         key.clone()
                     } else {
                         format!("{key}.units")
@@ -317,6 +353,22 @@ impl StrategyConfig {
             }
         }
         out
+    }
+}
+
+/// `default`, followed by the places that set their own number: `2 (3 at
+/// "a", 1 at "b")`.
+fn per_area<'a>(default: u32, own: impl Iterator<Item = (&'a str, Option<u32>)>) -> String {
+    let set: Vec<String> = own
+        .filter_map(|(id, n)| {
+            n.filter(|&n| n != default)
+                .map(|n| format!("{n} at {id:?}"))
+        })
+        .collect();
+    if set.is_empty() {
+        default.to_string()
+    } else {
+        format!("{default} ({})", set.join(", "))
     }
 }
 

@@ -25,7 +25,8 @@ use crate::scenario::raw::RawPerStation;
 /// `[strategies.per_station]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PerStationConfig {
-    /// Response units on duty at each station at all times.
+    /// Response units on duty at each station at all times, unless the
+    /// station sets its own (see [`PerStationConfig::units_at`]).
     pub units: u32,
     /// Crew of each unit.
     pub crew: Crew,
@@ -100,7 +101,7 @@ impl PerStationConfig {
                 &mut b,
                 s,
                 i,
-                ("", self.units),
+                ("", self.units_at(s, i)),
                 self.crew,
                 UnitKind::Station,
                 0.0,
@@ -138,14 +139,19 @@ impl PerStationConfig {
         finish_plan(fleet, b, s, &squads)
     }
 
-    /// Most units one station can put on an incident.
-    pub(crate) fn max_units(&self, _s: &Scenario, plan: &Plan) -> u32 {
-        let n = plan
-            .fleet
-            .iter()
-            .filter(|u| u.station == 0 && u.kind != UnitKind::Squad)
-            .count();
-        n as u32
+    /// Duty units at station `station`: its own `units`, or the strategy's.
+    pub fn units_at(&self, s: &Scenario, station: usize) -> u32 {
+        s.stations[station].units.unwrap_or(self.units)
+    }
+
+    /// Most units the least-equipped station can put on an incident (duty,
+    /// merged and call-in units).
+    pub(crate) fn max_units(&self, s: &Scenario, plan: &Plan) -> u32 {
+        let mut at = vec![0u32; s.stations.len()];
+        for u in plan.fleet.iter().filter(|u| u.kind != UnitKind::Squad) {
+            at[u.station] += 1;
+        }
+        at.into_iter().min().unwrap_or(0)
     }
 }
 

@@ -28,7 +28,8 @@ use crate::scenario::raw::RawStationWhistle;
 /// `[strategies.station_whistle]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StationWhistleConfig {
-    /// Duty units at each station.
+    /// Duty units at each station, unless the station sets its own (see
+    /// [`StationWhistleConfig::units_at`]).
     pub units: u32,
     /// Crew of a station unit.
     pub crew: Crew,
@@ -131,7 +132,7 @@ impl StationWhistleConfig {
                 &mut b,
                 s,
                 i,
-                ("", self.units),
+                ("", self.units_at(s, i)),
                 self.crew,
                 UnitKind::Station,
                 0.0,
@@ -160,9 +161,18 @@ impl StationWhistleConfig {
         finish_plan(fleet, b, s, &squads)
     }
 
-    /// Station units plus every answering specialist.
-    pub(crate) fn max_units(&self, _s: &Scenario, _plan: &Plan) -> u32 {
-        self.units + self.answering.len() as u32
+    /// Duty units at station `station`: its own `units`, or the strategy's.
+    pub fn units_at(&self, s: &Scenario, station: usize) -> u32 {
+        s.stations[station].units.unwrap_or(self.units)
+    }
+
+    /// The least-equipped station's units plus every answering specialist.
+    pub(crate) fn max_units(&self, s: &Scenario, _plan: &Plan) -> u32 {
+        let fewest = (0..s.stations.len())
+            .map(|i| self.units_at(s, i))
+            .min()
+            .unwrap_or(0);
+        fewest + self.answering.len() as u32
     }
 }
 

@@ -56,7 +56,8 @@ pub struct MobileStandby {
 /// `[strategies.zone_cooperation]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ZoneCooperationConfig {
-    /// Groups standing by in each zone.
+    /// Groups standing by in each zone, unless the zone sets its own (see
+    /// [`ZoneCooperationConfig::groups_in`]).
     pub groups_per_zone: u32,
     /// Crew of a group.
     pub crew: Crew,
@@ -66,8 +67,9 @@ pub struct ZoneCooperationConfig {
     pub cross_zone: CrossZone,
     /// Kind indices dispatched by saturation.
     pub saturation_kinds: Vec<usize>,
-    /// Most groups a saturation dispatch sends.
-    pub saturation_max_groups: u32,
+    /// Most groups a saturation dispatch sends (`None`: all of the zone's
+    /// own groups).
+    pub saturation_max_groups: Option<u32>,
     /// Standby on the move.
     pub mobile_standby: Vec<MobileStandby>,
     /// Units at each station outside every zone.
@@ -128,8 +130,8 @@ impl ZoneCooperationConfig {
                 ),
             }
         }
-        let saturation_max_groups = raw.saturation_max_groups.unwrap_or(raw.groups_per_zone);
-        if saturation_max_groups == 0 {
+        let saturation_max_groups = raw.saturation_max_groups;
+        if saturation_max_groups == Some(0) {
             c.error(
                 format!("{key}.saturation_max_groups"),
                 "must be at least 1, found 0",
@@ -230,7 +232,7 @@ impl ZoneCooperationConfig {
         let squads = squad_pools(&mut b, s);
         for (zi, z) in s.zones.iter().enumerate() {
             let hub = &s.stations[z.hub];
-            for n in 1..=self.groups_per_zone {
+            for n in 1..=self.groups_in(s, zi) {
                 let name = format!("{}-g{n}", z.id);
                 add_unit(
                     &mut fleet,
@@ -292,11 +294,23 @@ impl ZoneCooperationConfig {
         finish_plan(fleet, b, s, &squads)
     }
 
-    /// Most units one incident can get.
+    /// Groups of zone `zone`: its own `groups`, or `groups_per_zone`.
+    pub fn groups_in(&self, s: &Scenario, zone: usize) -> u32 {
+        s.zones[zone].groups.unwrap_or(self.groups_per_zone)
+    }
+
+    /// Most groups a saturation dispatch in zone `zone` sends.
+    pub fn saturation_groups_in(&self, s: &Scenario, zone: usize) -> u32 {
+        self.saturation_max_groups
+            .unwrap_or_else(|| self.groups_in(s, zone))
+    }
+
+    /// Most units one incident can get where it can get fewest.
     pub(crate) fn max_units(&self, s: &Scenario, _plan: &Plan) -> u32 {
+        let groups = (0..s.zones.len()).map(|z| self.groups_in(s, z));
         let in_zone = match self.cross_zone {
-            CrossZone::Never => self.groups_per_zone,
-            CrossZone::WhenAllBusy => self.groups_per_zone * s.zones.len() as u32,
+            CrossZone::Never => groups.min().unwrap_or(0),
+            CrossZone::WhenAllBusy => groups.sum(),
         };
         let has_outside = (0..s.stations.len()).any(|i| s.zone_of(i).is_none());
         if has_outside {
@@ -316,7 +330,8 @@ pub struct ZoneCooperation {
     queues: Vec<WaitQueue>,
     hubs: Vec<Point>,
     saturation: Vec<bool>,
-    max_groups: u32,
+    /// Most groups a saturation dispatch sends, per zone.
+    max_groups: Vec<u32>,
     cross: bool,
     /// Posts of each zone for each hour of the day (empty: the hub).
     standby: Vec<Vec<Vec<Point>>>,
@@ -365,7 +380,9 @@ impl ZoneCooperation {
             queues: vec![WaitQueue::default(); s.zones.len()],
             hubs: s.zones.iter().map(|z| s.stations[z.hub].pos).collect(),
             saturation,
-            max_groups: cfg.saturation_max_groups,
+            max_groups: (0..s.zones.len())
+                .map(|z| cfg.saturation_groups_in(s, z))
+                .collect(),
             cross: cfg.cross_zone == CrossZone::WhenAllBusy,
             standby,
             stations: Stations::new(s, fleet, CallInWhen::MultiUnit),
@@ -416,7 +433,7 @@ impl ZoneCooperation {
             }
         }
         self.scratch[own..].sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        for &(_, u) in self.scratch.iter().take(self.max_groups as usize) {
+        for &(_, u) in self.scratch.iter().take(self.max_groups[zone] as usize) {
             if sim.incident(incident).missing() > 0 {
                 sim.assign(u, incident);
             } else {

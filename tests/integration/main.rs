@@ -4,6 +4,7 @@
 mod common;
 
 mod all_strategies;
+mod area_targets;
 mod bad_input;
 mod charts_and_report;
 mod conservation;
@@ -16,6 +17,7 @@ mod no_allocation_per_event;
 mod queueing_theory;
 mod replay_is_exact;
 mod scenarios_run;
+mod staffing_per_station_and_zone;
 mod strategies_agree;
 mod weekly_profile;
 mod weibull_distribution;
