@@ -621,6 +621,10 @@ pub struct StrategySummary {
     pub per_kind: Vec<GroupSummary>,
     /// By station jurisdiction.
     pub per_station: Vec<GroupSummary>,
+    /// By zone: the jurisdictions of its member stations together, with the
+    /// units based at them (`[[zones]]` order; empty without zones).
+    #[serde(default)]
+    pub per_zone: Vec<GroupSummary>,
     /// Mean on-duty hours per station officer per week.
     pub officer_duty_hours_per_week: Option<f64>,
     /// Mean incident hours (on duty and called in) per station officer per week.
@@ -887,6 +891,43 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput], hists: &Hists) -> 
             )
         })
         .collect();
+    // A zone's figures pool its member stations' jurisdictions: the same
+    // grouping under every strategy, and its units are those based at the
+    // member stations (under zone_cooperation, its groups at the hub).
+    let per_zone = scenario
+        .zones
+        .iter()
+        .map(|z| {
+            let accs: Vec<Acc> = runs
+                .iter()
+                .map(|r| {
+                    let mut a = Acc::empty();
+                    for &s in &z.stations {
+                        a.merge(&r.recorder.stations[s]);
+                    }
+                    a
+                })
+                .collect();
+            let mut pooled = Acc::empty();
+            for &s in &z.stations {
+                pooled.add_hists(&hists.stations[s]);
+            }
+            let units: Vec<usize> = on_duty
+                .iter()
+                .copied()
+                .filter(|&u| z.stations.contains(&fleet[u].station))
+                .collect();
+            let busy: f64 = runs.iter().map(|r| busy_of(r, &units)).sum();
+            group(
+                &z.id,
+                &accs.iter().collect::<Vec<_>>(),
+                &pooled,
+                busy,
+                units.len(),
+                window_min,
+            )
+        })
+        .collect();
     let units = fleet
         .iter()
         .enumerate()
@@ -987,6 +1028,7 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput], hists: &Hists) -> 
         ),
         per_kind,
         per_station,
+        per_zone,
         officer_duty_hours_per_week: officer_duty,
         officer_busy_hours_per_week: mean(&officer_load),
         aux_duty_hours_per_week: mean(

@@ -8,10 +8,12 @@
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::SummaryFile;
+use super::map_data::{MapData, Shapes};
 use crate::compare::Comparison;
 use crate::metrics::StrategySummary;
 
@@ -902,6 +904,78 @@ const ZONE_COLOURS: [RGBColor; 6] = [
     RGBColor(227, 119, 194),
 ];
 
+/// The county outline, each station's jurisdiction and each zone's area
+/// (the union of its stations' jurisdictions) on the map.
+fn draw_outline<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    m: &MapData,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let stem = "map";
+    let ring = |r: &Vec<[f64; 2]>| r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>();
+    // Exteriors filled, holes drawn as lines: plotters' polygons have no holes.
+    let fills = |shapes: &Shapes, c: RGBAColor| -> Vec<Polygon<(f64, f64)>> {
+        shapes
+            .iter()
+            .filter_map(|p| p.first())
+            .map(|r| Polygon::new(ring(r), c.filled()))
+            .collect()
+    };
+    let lines = |shapes: &Shapes, style: ShapeStyle| -> Vec<PathElement<(f64, f64)>> {
+        shapes
+            .iter()
+            .flatten()
+            .map(|r| PathElement::new(ring(r), style))
+            .collect()
+    };
+    let outline = m.outline.as_ref().expect("called with an outline");
+    let land = RGBColor(250, 247, 235);
+    chart
+        .draw_series(fills(outline, land.to_rgba()))
+        .map_err(fail(stem))?;
+    for (zi, (z, shape)) in m.zones.iter().zip(&m.zone_areas).enumerate() {
+        let c = ZONE_COLOURS[zi % ZONE_COLOURS.len()];
+        chart
+            .draw_series(fills(shape, c.mix(0.16)))
+            .map_err(fail(stem))?
+            .label(format!("zone {z} (its stations' jurisdictions)"))
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.mix(0.4).filled())
+            });
+    }
+    let cell_style = RGBColor(120, 120, 120).stroke_width(1);
+    let cells: Vec<_> = m
+        .jurisdictions
+        .iter()
+        .flat_map(|j| lines(j, cell_style))
+        .collect();
+    chart
+        .draw_series(cells)
+        .map_err(fail(stem))?
+        .label("station jurisdiction (nearest station)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], cell_style));
+    for (zi, shape) in m.zone_areas.iter().enumerate() {
+        let c = ZONE_COLOURS[zi % ZONE_COLOURS.len()];
+        chart
+            .draw_series(lines(shape, c.stroke_width(3)))
+            .map_err(fail(stem))?;
+    }
+    let edge = RGBColor(40, 40, 40).stroke_width(2);
+    chart
+        .draw_series(lines(outline, edge))
+        .map_err(fail(stem))?
+        .label(format!(
+            "county outline{}",
+            m.outline_name
+                .as_ref()
+                .map_or(String::new(), |n| format!(" ({n})"))
+        ))
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], edge));
+    Ok(())
+}
+
 fn map<DB: DrawingBackend>(area: &Area<DB>, data: &SummaryFile) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
@@ -916,6 +990,10 @@ where
     for b in &m.bases {
         xs.push(b.x_km);
         ys.push(b.y_km);
+    }
+    for p in m.outline.iter().flatten().flatten().flatten() {
+        xs.push(p[0]);
+        ys.push(p[1]);
     }
     let (x0, x1) = xs
         .iter()
@@ -959,6 +1037,10 @@ where
         .light_line_style(RGBColor(242, 242, 242))
         .draw()
         .map_err(fail(stem))?;
+    // The outline, jurisdictions and zones under the density layer.
+    if m.outline.is_some() {
+        draw_outline(&mut chart, m)?;
+    }
     // Density layer.
     let max = d.counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     let cells = d
@@ -990,8 +1072,9 @@ where
                 RGBColor(80, 80, 80).mix(0.5).filled(),
             )
         });
-    // Zones as shaded hulls of their stations.
-    for (zi, z) in m.zones.iter().enumerate() {
+    // Zones as shaded hulls of their stations (with an outline, as the
+    // union of their stations' jurisdictions, drawn above).
+    for (zi, z) in m.zones.iter().enumerate().filter(|_| m.outline.is_none()) {
         let c = ZONE_COLOURS[zi % ZONE_COLOURS.len()];
         let pts: Vec<(f64, f64)> = m
             .stations
@@ -1028,7 +1111,7 @@ where
         .fold(0.0, f64::max)
         .max(1e-12);
     chart
-        .draw_series(m.demand.iter().map(|p| {
+        .draw_series(m.demand.iter().filter(|p| !p.area).map(|p| {
             Circle::new(
                 (p.x_km, p.y_km),
                 (4.0 + 14.0 * (p.share / smax).sqrt()) as i32,

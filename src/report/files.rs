@@ -58,8 +58,10 @@ pub const COMPARISON_COLUMNS: [&str; 13] = [
     "verdict",
 ];
 
-/// Columns of `incidents.csv`, in order.
-pub const INCIDENT_COLUMNS: [&str; 12] = [
+/// Columns of `incidents.csv`, in order. `x_km`, `y_km` are the incident's
+/// position in the scenario's frame; `lat`, `lon` the same in WGS-84
+/// degrees when the scenario has a projection (empty otherwise).
+pub const INCIDENT_COLUMNS: [&str; 16] = [
     "replication",
     "strategy",
     "id",
@@ -72,6 +74,10 @@ pub const INCIDENT_COLUMNS: [&str; 12] = [
     "units",
     "ready_min",
     "assembled_min",
+    "x_km",
+    "y_km",
+    "lat",
+    "lon",
 ];
 
 /// One row of `summary.csv`.
@@ -402,8 +408,8 @@ pub struct ChartOptions {
     pub png: bool,
 }
 
-/// Writes `summary.csv`, `comparison.csv`, `summary.json`, `incidents.csv`
-/// (when records were kept), `charts/` and `report.html` into `dir`, all or
+/// Writes `summary.csv`, `comparison.csv`, `summary.json`, `map.geojson`,
+/// `incidents.csv` (when records were kept), `charts/` and `report.html` into `dir`, all or
 /// nothing. Returns the paths written.
 pub fn write_outputs(
     dir: &Path,
@@ -463,6 +469,14 @@ pub fn write_outputs(
                 path: dir.join("summary.json").display().to_string(),
                 source,
             })
+    })?;
+    staged.stage(dir, "map.geojson", |w| {
+        serde_json::to_writer(&mut *w, &super::geojson::map_geojson(&file)).map_err(|source| {
+            OutputError::Json {
+                path: dir.join("map.geojson").display().to_string(),
+                source,
+            }
+        })
     })?;
     if outcome.per_incident {
         staged.stage(dir, "incidents.csv", |w| {
@@ -538,6 +552,15 @@ fn write_incidents<W: Write>(w: W, s: &Scenario, outcome: &Outcome) -> csv::Resu
         for (rep, records) in st.records.iter().enumerate() {
             for r in records {
                 units.clear();
+                let (lat, lon) = match s.projection {
+                    Some(p) => {
+                        let (lat, lon) = p.unproject(r.pos);
+                        let (lat, lon) = s.datum.to_wgs84(lat, lon);
+                        // 1e-7 degrees is about 1 cm.
+                        (format!("{lat:.7}"), format!("{lon:.7}"))
+                    }
+                    None => (String::new(), String::new()),
+                };
                 for (i, v) in r.visits.iter().enumerate() {
                     if i > 0 {
                         units.push(';');
@@ -557,6 +580,10 @@ fn write_incidents<W: Write>(w: W, s: &Scenario, outcome: &Outcome) -> csv::Resu
                     units.clone(),
                     r.ready_min.to_string(),
                     r.assembled_min.to_string(),
+                    r.pos.x_km.to_string(),
+                    r.pos.y_km.to_string(),
+                    lat.clone(),
+                    lon.clone(),
                 ])?;
             }
         }

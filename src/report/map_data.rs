@@ -3,15 +3,45 @@
 
 use serde::{Deserialize, Serialize};
 
+use geo::{BooleanOps, MapCoords, MultiPolygon, Polygon};
+
+use crate::boundary::{frame, voronoi_cells};
 use crate::incidents::{Generator, StreamModel};
+use crate::map::{Datum, Projection};
 use crate::scenario::{MIN_PER_DAY, Scenario};
 use crate::strategy::StrategyConfig;
+
+/// Polygons in km: each a list of closed rings `[x_km, y_km]`, the exterior
+/// first, then its holes.
+pub type Shapes = Vec<Vec<Vec<[f64; 2]>>>;
+
+fn round4(v: f64) -> f64 {
+    (v * 1e4).round() / 1e4
+}
+
+/// `shape`'s polygons as plain rings.
+pub fn shapes(shape: &MultiPolygon<f64>) -> Shapes {
+    shape
+        .iter()
+        .map(|p| {
+            std::iter::once(p.exterior())
+                .chain(p.interiors())
+                // 0.1 m is far below the outline's accuracy and keeps
+                // summary.json small.
+                .map(|r| r.coords().map(|c| [round4(c.x), round4(c.y)]).collect())
+                .collect()
+        })
+        .collect()
+}
 
 /// A station on the map.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MapStation {
     /// Id.
     pub id: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
     /// km east.
     pub x_km: f64,
     /// km north.
@@ -25,6 +55,19 @@ pub struct MapStation {
 /// A demand point on the map.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MapDemand {
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// Relative call volume, as in the scenario.
+    #[serde(default)]
+    pub weight: f64,
+    /// Id of the station whose jurisdiction it is.
+    #[serde(default)]
+    pub station: String,
+    /// Part of an area demand spread over the station's cell (`x_km`,
+    /// `y_km` is then the cell's centroid).
+    #[serde(default)]
+    pub area: bool,
     /// km east.
     pub x_km: f64,
     /// km north.
@@ -95,6 +138,26 @@ pub struct MapData {
     pub zones: Vec<String>,
     /// Incident density.
     pub density: Density,
+    /// The county outline, km (`[map] boundary`).
+    #[serde(default)]
+    pub outline: Option<Shapes>,
+    /// The outline's feature name.
+    #[serde(default)]
+    pub outline_name: Option<String>,
+    /// Each station's jurisdiction: its Voronoi cell (the points nearer to it
+    /// than to any other station), clipped to the outline, or without one to
+    /// a frame around the stations and the incidents, in station order.
+    #[serde(default)]
+    pub jurisdictions: Vec<Shapes>,
+    /// Each zone's area: the union of its stations' cells, in zone order.
+    #[serde(default)]
+    pub zone_areas: Vec<Shapes>,
+    /// The projection of lat/lon positions, when the scenario has one.
+    #[serde(default)]
+    pub projection: Option<Projection>,
+    /// Datum of the scenario's lat/lon.
+    #[serde(default)]
+    pub datum: Datum,
 }
 
 /// Incidents sampled for the density layer.
@@ -114,6 +177,7 @@ impl MapData {
                 let zone = s.zone_of(i);
                 MapStation {
                     id: st.id.clone(),
+                    name: st.name.clone(),
                     x_km: st.pos.x_km,
                     y_km: st.pos.y_km,
                     zone: zone.map(|z| s.zones[z].id.clone()),
@@ -125,6 +189,10 @@ impl MapData {
             .demand
             .iter()
             .map(|d| MapDemand {
+                name: d.name.clone(),
+                weight: d.weight,
+                station: s.stations[d.station].id.clone(),
+                area: d.area,
                 x_km: d.pos.x_km,
                 y_km: d.pos.y_km,
                 share: d.weight / total,
@@ -165,13 +233,62 @@ impl MapData {
             urban_radius_km: None,
             urban_centre: None,
         }));
+        let density = density(s);
+        // The region cells are clipped to: the outline, or without one a
+        // frame around the stations and the incident sample.
+        let region = match &s.boundary {
+            Some(b) => b.shape.clone(),
+            None => MultiPolygon(vec![
+                geo::Rect::new(
+                    geo::Coord {
+                        x: density.x0_km,
+                        y: density.y0_km,
+                    },
+                    geo::Coord {
+                        x: density.x0_km + density.cell_km * density.nx as f64,
+                        y: density.y0_km + density.cell_km * density.ny as f64,
+                    },
+                )
+                .to_polygon(),
+            ]),
+        };
+        let sites: Vec<_> = s.stations.iter().map(|st| st.pos).collect();
+        // Snapped to 1e-7 km, so that neighbouring cells share their
+        // corners exactly and a zone's union has no slivers between them.
+        let convex: Vec<MultiPolygon<f64>> = voronoi_cells(&sites, frame(&region, &sites))
+            .into_iter()
+            .map(|c: Polygon<f64>| {
+                MultiPolygon(vec![c.map_coords(|c| geo::Coord {
+                    x: (c.x * 1e7).round() / 1e7,
+                    y: (c.y * 1e7).round() / 1e7,
+                })])
+            })
+            .collect();
+        let cells: Vec<MultiPolygon<f64>> = match &s.boundary {
+            Some(b) => b.cells.iter().map(|c| c.shape.clone()).collect(),
+            None => convex.iter().map(|c| c.intersection(&region)).collect(),
+        };
+        let zone_areas = s
+            .zones
+            .iter()
+            .map(|z| {
+                let union = geo::unary_union(z.stations.iter().map(|&i| &convex[i]));
+                shapes(&union.intersection(&region))
+            })
+            .collect();
         Self {
             stations,
             demand,
             posts,
             bases,
             zones: s.zones.iter().map(|z| z.id.clone()).collect(),
-            density: density(s),
+            density,
+            outline: s.boundary.as_ref().map(|b| shapes(&b.shape)),
+            outline_name: s.boundary.as_ref().map(|b| b.feature.clone()),
+            jurisdictions: cells.iter().map(shapes).collect(),
+            zone_areas,
+            projection: s.projection,
+            datum: s.datum,
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod charts;
 mod files;
+pub mod geojson;
 pub mod html;
 pub mod map_data;
 mod table;

@@ -161,8 +161,7 @@ pub fn describe(s: &Scenario) -> String {
             .demand
             .iter()
             .filter(|d| d.area)
-            .map(|d| d.weight)
-            .sum::<f64>()
+            .fold(0.0, |sum, d| sum + d.weight)
             / s.demand.iter().map(|d| d.weight).sum::<f64>();
         let _ = writeln!(
             out,

@@ -663,6 +663,8 @@ fn area_demand(
         return;
     };
     let name = dp.name.clone().unwrap_or_else(|| "county".into());
+    // Shares of the cells' own total, so the weight is kept exactly.
+    let land: f64 = b.cells.iter().map(|c| c.area_km2).sum();
     for (s, cell) in b.cells.iter().enumerate() {
         if cell.area_km2 <= 0.0 || cell.triangles.is_empty() {
             continue;
@@ -670,7 +672,7 @@ fn area_demand(
         out.push(DemandPoint {
             name: format!("{name} [{}]", stations[s].id),
             pos: cell.centroid().unwrap_or(stations[s].pos),
-            weight: dp.weight * cell.area_km2 / b.area_km2,
+            weight: dp.weight * cell.area_km2 / land,
             spread_km: 0.0,
             station: s,
             area: true,

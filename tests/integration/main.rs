@@ -13,6 +13,7 @@ mod determinism;
 mod dispatch_rules;
 mod generate_round_trip;
 mod hypercube_matches;
+mod map_geojson;
 mod no_allocation_per_event;
 mod queueing_theory;
 mod replay_is_exact;
