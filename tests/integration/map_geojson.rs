@@ -21,7 +21,7 @@ fn run(scenario: &str, out: &Path, extra: &[&str]) {
         "--quiet".as_ref(),
         "--no-charts".as_ref(),
     ];
-    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(a)));
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
     let (status, _, stderr) = policesim(args);
     assert!(status.success(), "{stderr}");
 }
