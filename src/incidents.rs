@@ -80,6 +80,9 @@ pub struct Incident {
     /// Index of its demand point (for replayed incidents, the nearest one):
     /// decides its response target.
     pub demand: u32,
+    /// Road node where it joins the network, looked up once here rather
+    /// than per candidate unit ([`crate::map::NO_HANDLE`] without a network).
+    pub node: u32,
     /// Time each unit spends on scene, minutes.
     pub on_scene_min: f64,
     /// Case handling by the first unit after returning, minutes.
@@ -369,6 +372,7 @@ impl Iterator for Generator<'_> {
             kind: kind as u16,
             station: d.station as u32,
             demand: demand as u32,
+            node: s.travel.node_of(pos),
             on_scene_min: draw.on_scene_min,
             case_min: draw.case_min,
             escalate_u: draw.escalate_u,
@@ -739,6 +743,7 @@ impl Iterator for Replay<'_> {
             kind: r.kind,
             station: r.station,
             demand: r.demand,
+            node: self.scenario.travel.node_of(r.pos),
             on_scene_min: draw.on_scene_min,
             case_min: draw.case_min,
             escalate_u: draw.escalate_u,

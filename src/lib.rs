@@ -59,6 +59,7 @@ pub mod incidents;
 pub mod map;
 pub mod metrics;
 pub mod report;
+pub mod roads;
 pub mod roster;
 pub mod scenario;
 pub mod strategy;

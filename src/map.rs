@@ -1,6 +1,10 @@
 //! County map: points on a plane in km, the lat/lon projection and travel times.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+
+use crate::roads::RoadTravel;
 
 /// Mean Earth radius in km (IUGG), used by the local projection.
 const EARTH_RADIUS_KM: f64 = 6371.0088;
@@ -67,10 +71,12 @@ impl Projection {
 /// How long it takes a unit to drive between two points.
 ///
 /// An enum rather than a trait object so the engine's hot loop stays
-/// statically dispatched; road-network or travel-time-matrix models become
-/// further variants.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "snake_case")]
+/// statically dispatched. The engine calls the `*_at` forms with the
+/// network handles it resolved once: a unit's base table
+/// ([`TravelModel::slot_of`], when the base is set) and an incident's node
+/// ([`TravelModel::node_of`], when the incident is generated); the plain
+/// forms resolve them on every call and serve everything else.
+#[derive(Debug, Clone)]
 pub enum TravelModel {
     /// Straight-line distance times a detour factor at a constant speed.
     Euclidean {
@@ -81,24 +87,106 @@ pub enum TravelModel {
         /// Minutes from dispatch until the unit is rolling (only when leaving a base).
         turnout_min: f64,
     },
+    /// Shortest paths over a road network (see [`crate::roads`]).
+    Network(Arc<RoadTravel>),
 }
+
+impl PartialEq for TravelModel {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (
+                TravelModel::Euclidean {
+                    speed_kmh: a,
+                    detour: b,
+                    turnout_min: c,
+                },
+                TravelModel::Euclidean {
+                    speed_kmh: x,
+                    detour: y,
+                    turnout_min: z,
+                },
+            ) => (a, b, c) == (x, y, z),
+            (TravelModel::Network(a), TravelModel::Network(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+/// What [`TravelModel::slot_of`] and [`TravelModel::node_of`] give without a network.
+pub const NO_HANDLE: u32 = u32::MAX;
 
 impl TravelModel {
     /// Driving minutes from `from` to `to`, with no turnout.
     #[inline]
     pub fn drive_min(&self, from: Point, to: Point) -> f64 {
-        match *self {
+        match self {
             TravelModel::Euclidean {
                 speed_kmh, detour, ..
             } => detour * from.distance_km(to) / speed_kmh * 60.0,
+            TravelModel::Network(r) => r.drive_points(from, to),
         }
     }
 
     /// Minutes from dispatch at a base until arrival at `to`: turnout plus driving.
     #[inline]
     pub fn response_min(&self, base: Point, to: Point) -> f64 {
-        match *self {
+        match self {
             TravelModel::Euclidean { turnout_min, .. } => turnout_min + self.drive_min(base, to),
+            TravelModel::Network(r) => {
+                r.turnout_min() + r.drive(base, r.slot_of(base), to, r.node_of(to))
+            }
+        }
+    }
+
+    /// The table handle of base `p` ([`NO_HANDLE`] without a network).
+    #[inline]
+    pub fn slot_of(&self, p: Point) -> u32 {
+        match self {
+            TravelModel::Euclidean { .. } => NO_HANDLE,
+            TravelModel::Network(r) => r.slot_of(p),
+        }
+    }
+
+    /// The network node where `p` joins ([`NO_HANDLE`] without a network).
+    #[inline]
+    pub fn node_of(&self, p: Point) -> u32 {
+        match self {
+            TravelModel::Euclidean { .. } => NO_HANDLE,
+            TravelModel::Network(r) => r.node_of(p),
+        }
+    }
+
+    /// [`TravelModel::response_min`] from `base` (table `slot`) to `to`
+    /// (joining at `node`).
+    #[inline]
+    pub fn response_at(&self, base: Point, slot: u32, to: Point, node: u32) -> f64 {
+        match self {
+            TravelModel::Euclidean { turnout_min, .. } => turnout_min + self.drive_min(base, to),
+            TravelModel::Network(r) => r.turnout_min() + r.drive(base, slot, to, node),
+        }
+    }
+
+    /// [`TravelModel::drive_min`] from `from` (joining at `node`) back to
+    /// `base` (table `slot`).
+    #[inline]
+    pub fn drive_back_at(&self, from: Point, node: u32, base: Point, slot: u32) -> f64 {
+        match self {
+            TravelModel::Euclidean { .. } => self.drive_min(from, base),
+            TravelModel::Network(r) => r.drive_back(from, node, base, slot),
+        }
+    }
+
+    /// A lower bound on the response minutes to a point `km` away in a
+    /// straight line (exact for straight-line travel).
+    #[inline]
+    pub fn min_response_min(&self, km: f64) -> f64 {
+        match self {
+            TravelModel::Euclidean { .. } => {
+                self.response_min(Point::new(0.0, 0.0), Point::new(km, 0.0))
+            }
+            // Shaved by a relative 1e-9 so rounding never lifts the bound
+            // above a true time.
+            TravelModel::Network(r) => r.turnout_min() + r.min_drive_min(km) * (1.0 - 1e-9),
         }
     }
 }

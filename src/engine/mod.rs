@@ -100,6 +100,8 @@ pub struct Unit {
     pub free: bool,
     /// Minutes before it can start turning out.
     pub activation_min: f64,
+    /// The travel model's table of `base` (see [`TravelModel::slot_of`]).
+    slot: u32,
     busy_since: f64,
     case_pending: f64,
 }
@@ -257,6 +259,7 @@ impl<'s> Sim<'s> {
                 base: u.base,
                 free: true,
                 activation_min: u.activation_min,
+                slot: scenario.travel.slot_of(u.base),
                 busy_since: 0.0,
                 case_pending: 0.0,
             })
@@ -324,10 +327,8 @@ impl<'s> Sim<'s> {
     #[inline]
     pub fn response_min(&self, unit: UnitId, incident: IncidentId) -> f64 {
         let u = &self.units[unit.0 as usize];
-        u.activation_min
-            + self
-                .travel
-                .response_min(u.base, self.live[incident.0 as usize].incident.pos)
+        let i = &self.live[incident.0 as usize].incident;
+        u.activation_min + self.travel.response_at(u.base, u.slot, i.pos, i.node)
     }
 
     /// Marks whether a wait queue holds `incident` (used by [`crate::strategy::WaitQueue`]).
@@ -340,7 +341,19 @@ impl<'s> Sim<'s> {
     /// once (standby on the move patrols its way to the post); a busy one
     /// drives back there after its job.
     pub fn set_base(&mut self, unit: UnitId, base: Point) {
-        self.units[unit.0 as usize].base = base;
+        let u = &mut self.units[unit.0 as usize];
+        if u.base != base {
+            u.base = base;
+            u.slot = self.travel.slot_of(base);
+            // Every point a strategy can base a unit at has a table
+            // (scenario::network::bases): a miss would fall back to a
+            // search per trip.
+            debug_assert!(
+                matches!(self.travel, TravelModel::Euclidean { .. })
+                    || u.slot != crate::map::NO_HANDLE,
+                "base {base:?} has no shortest-path table"
+            );
+        }
     }
 
     /// Holds `units` of the force back until the first unit is on scene
@@ -395,7 +408,9 @@ impl<'s> Sim<'s> {
             u.case_pending = 0.0;
         }
         live.assigned += 1;
-        let arrive = now + u.activation_min + self.travel.response_min(u.base, live.incident.pos);
+        let i = &live.incident;
+        let arrive =
+            now + u.activation_min + self.travel.response_at(u.base, u.slot, i.pos, i.node);
         live.visits.push(Visit {
             unit,
             dispatch_min: now,
@@ -548,7 +563,8 @@ impl<'s> Sim<'s> {
         // Driving back and case handling both keep the unit busy; nothing
         // happens in between, so one event marks the end of both.
         let u = &self.units[unit.0 as usize];
-        let back = t + self.travel.drive_min(live.incident.pos, u.base);
+        let i = &live.incident;
+        let back = t + self.travel.drive_back_at(i.pos, i.node, u.base, u.slot);
         self.events.push(back + u.case_pending, Event::Free(unit));
         if live.cleared == live.assigned {
             let first = live.visits[0].unit.0 as usize;

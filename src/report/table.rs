@@ -108,6 +108,70 @@ pub fn render_table(s: &Scenario, outcome: &Outcome) -> String {
     out
 }
 
+/// The road network's size and pieces, for `policesim check`.
+fn describe_network(r: &crate::roads::RoadTravel) -> String {
+    let net = r.network();
+    let st = net.stats();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  network {}: {} way(s), {} nodes, {} directed edges ({} one-way), {:.1} km of road",
+        net.file(),
+        st.ways,
+        st.nodes,
+        st.edges,
+        st.oneway_edges,
+        st.km
+    );
+    let _ = writeln!(
+        out,
+        "    {} connected piece(s); the main piece (largest, connected both ways) holds {} node(s), {:.1} %: every point joins it",
+        st.pieces,
+        st.main_nodes,
+        100.0 * st.main_nodes as f64 / st.nodes.max(1) as f64
+    );
+    if st.maxspeed_used > 0 {
+        let _ = writeln!(
+            out,
+            "    {} way(s) drive at their maxspeed instead of their class speed",
+            st.maxspeed_used
+        );
+    }
+    if !st.skipped.is_empty() {
+        let skipped: Vec<String> = st
+            .skipped
+            .iter()
+            .map(|(class, n)| format!("{class} {n}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "    not driven on (no speed for the class): {}",
+            skipped.join(", ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "    shortest-path tables from {} base point(s){}: {:.1} MB",
+        r.bases().len(),
+        if net.directed() { " and back" } else { "" },
+        r.table_bytes() as f64 / 1e6
+    );
+    let off: Vec<String> = r
+        .bases()
+        .iter()
+        .filter(|&&b| net.join(b).off_main)
+        .map(|b| format!("({:.2}, {:.2})", b.x_km, b.y_km))
+        .collect();
+    if !off.is_empty() {
+        let _ = writeln!(
+            out,
+            "    WARNING: base point(s) whose nearest road is not on the main piece: {}",
+            off.join(", ")
+        );
+    }
+    out
+}
+
 /// What `policesim check` prints: the scenario's content and expected load.
 pub fn describe(s: &Scenario) -> String {
     let mut out = String::new();
@@ -124,16 +188,30 @@ pub fn describe(s: &Scenario) -> String {
         s.seed,
         super::describe_targets(s.target_min, &super::area_targets(s))
     );
-    let crate::map::TravelModel::Euclidean {
-        speed_kmh,
-        detour,
-        turnout_min,
-    } = s.travel;
-    let _ = writeln!(
-        out,
-        "  travel: {speed_kmh} km/h, detour {detour}, turnout {turnout_min} min; call processing {} min, hand-off {} min",
-        s.call_processing_min, s.handoff_min
-    );
+    match &s.travel {
+        crate::map::TravelModel::Euclidean {
+            speed_kmh,
+            detour,
+            turnout_min,
+        } => {
+            let _ = writeln!(
+                out,
+                "  travel: {speed_kmh} km/h, detour {detour}, turnout {turnout_min} min; call processing {} min, hand-off {} min",
+                s.call_processing_min, s.handoff_min
+            );
+        }
+        crate::map::TravelModel::Network(r) => {
+            let _ = writeln!(
+                out,
+                "  travel: road network, access legs at {} km/h, turnout {} min; call processing {} min, hand-off {} min",
+                r.access_speed_kmh(),
+                r.turnout_min(),
+                s.call_processing_min,
+                s.handoff_min
+            );
+            out.push_str(&describe_network(r));
+        }
+    }
     let _ = writeln!(
         out,
         "  {} station(s), {} demand point(s), {:.1} calls/day, {} kind(s)",

@@ -109,36 +109,29 @@ pub struct RawMap {
 }
 
 /// `[travel]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTravel {
-    /// Average speed, km/h.
-    #[serde(default = "default_speed")]
-    pub speed_kmh: f64,
-    /// Road / straight-line distance.
-    #[serde(default = "default_detour")]
-    pub detour: f64,
+    /// Average speed, km/h (straight-line model; default 40).
+    pub speed_kmh: Option<f64>,
+    /// Road / straight-line distance (straight-line model; default 1.3).
+    pub detour: Option<f64>,
     /// Dispatch to wheels rolling, minutes.
     #[serde(default)]
     pub turnout_min: f64,
+    /// Road network file (GeoJSON or `.osm.pbf`), relative to the scenario file.
+    pub network: Option<String>,
+    /// Speed of the straight legs between a point and its road node, km/h (default 20).
+    pub access_speed_kmh: Option<f64>,
+    /// `[travel.speeds]`: km/h of each road class (0: not driven on).
+    #[serde(default)]
+    pub speeds: std::collections::BTreeMap<String, f64>,
 }
 
-fn default_speed() -> f64 {
-    40.0
-}
-fn default_detour() -> f64 {
-    1.3
-}
-
-impl Default for RawTravel {
-    fn default() -> Self {
-        Self {
-            speed_kmh: default_speed(),
-            detour: default_detour(),
-            turnout_min: 0.0,
-        }
-    }
-}
+/// Default `[travel] speed_kmh`.
+pub const DEFAULT_SPEED_KMH: f64 = 40.0;
+/// Default `[travel] detour`.
+pub const DEFAULT_DETOUR: f64 = 1.3;
 
 /// `[dispatch]`.
 #[derive(Debug, Clone, Default, Deserialize)]

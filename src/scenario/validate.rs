@@ -2,6 +2,7 @@
 
 use super::diag::{Collector, ScenarioError};
 use super::raw::{RawDemand, RawDist, RawScenario};
+use super::raw::{DEFAULT_DETOUR, DEFAULT_SPEED_KMH};
 use super::{
     Area, DemandPoint, Escalation, IncidentModel, Kind, RosterSpec, Scenario, Specialist, Squad,
     Station, Weekday, Zone, nearest,
@@ -10,6 +11,8 @@ use crate::boundary::{self as outline, Boundary};
 use crate::dist::{Dist, DistSpec};
 use crate::map::{Point, Projection, TravelModel};
 use crate::strategy;
+
+use super::network as roads;
 
 /// Shares must sum to 1 within this.
 const SHARE_TOLERANCE: f64 = 1e-6;
@@ -87,14 +90,13 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
     });
 
     let t = &raw.travel;
-    check_num(c, "travel.speed_kmh", t.speed_kmh, 0.0, true);
-    if check_num(c, "travel.detour", t.detour, 0.0, true) && t.detour < 1.0 {
+    let speed_kmh = t.speed_kmh.unwrap_or(DEFAULT_SPEED_KMH);
+    let detour = t.detour.unwrap_or(DEFAULT_DETOUR);
+    check_num(c, "travel.speed_kmh", speed_kmh, 0.0, true);
+    if check_num(c, "travel.detour", detour, 0.0, true) && detour < 1.0 {
         c.warn(
             "travel.detour",
-            format!(
-                "{} is below 1: roads shorter than straight lines are unusual",
-                t.detour
-            ),
+            format!("{detour} is below 1: roads shorter than straight lines are unusual"),
         );
     }
     check_num(c, "travel.turnout_min", t.turnout_min, 0.0, false);
@@ -109,6 +111,7 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
     check_num(c, "dispatch.handoff_min", d.handoff_min, 0.0, false);
 
     let projection = projection(&raw, c);
+    let network = roads::network(&raw, file, projection, c);
 
     // Stations.
     if raw.stations.is_empty() {
@@ -229,8 +232,8 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         datum: raw.map.datum,
         boundary,
         travel: TravelModel::Euclidean {
-            speed_kmh: t.speed_kmh,
-            detour: t.detour,
+            speed_kmh,
+            detour,
             turnout_min: t.turnout_min,
         },
         call_processing_min: d.call_processing_min,
@@ -272,10 +275,18 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
             .map(|s| s.name().to_string())
             .unwrap_or_default(),
     };
-    for s in &scenario.strategies {
+    // One plan per strategy serves the road tables and every check below.
+    let plans: Vec<_> = scenario
+        .strategies
+        .iter()
+        .map(|s| s.plan(&scenario))
+        .collect();
+    if let Some(net) = network {
+        roads::attach(&mut scenario, net, &plans, raw.travel.access_speed_kmh, c);
+    }
+    for (s, plan) in scenario.strategies.iter().zip(plans) {
         let key = format!("strategies.{}", s.name());
-        // One plan per strategy serves every check below.
-        let plan = match s.plan(&scenario) {
+        let plan = match plan {
             Ok(plan) => plan,
             Err(short) => {
                 for e in short {

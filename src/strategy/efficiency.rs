@@ -167,7 +167,7 @@ impl Efficiency {
             .map(|i| UnitId(i as u32))
             .collect();
         Self {
-            posts: PostIndex::new(fleet, &units),
+            posts: PostIndex::new(fleet, &units, &s.travel),
             queue: WaitQueue::default(),
             squads: Squads::new(s, fleet, false),
             secondary: cfg.secondary,

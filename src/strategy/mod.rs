@@ -190,6 +190,23 @@ impl StrategyConfig {
         }
     }
 
+    /// Points where free units wait for some hours besides their bases
+    /// (standby on the move).
+    pub fn standby_posts(&self) -> Vec<Point> {
+        let zone = match self {
+            StrategyConfig::ZoneCooperation(c) => c,
+            StrategyConfig::TrafficMerged(TrafficMergedConfig {
+                base: MergedBase::ZoneCooperation(c),
+                ..
+            }) => c,
+            _ => return Vec::new(),
+        };
+        zone.mobile_standby
+            .iter()
+            .flat_map(|m| m.posts.iter().map(|&(_, p)| p))
+            .collect()
+    }
+
     /// The roster alone.
     pub fn roster(&self, s: &Scenario) -> Result<Roster, Vec<Shortage>> {
         self.plan(s).map(|p| p.roster)

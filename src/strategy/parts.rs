@@ -464,6 +464,8 @@ pub(crate) fn nearest_squad(s: &Scenario, p: Point) -> usize {
 pub struct PostIndex {
     /// Base and activation delay of each post.
     posts: Vec<(Point, f64)>,
+    /// Each post's table in the travel model (see [`crate::map::TravelModel::slot_of`]).
+    slots: Vec<u32>,
     /// Units at each post, ascending.
     units_at: Vec<Vec<UnitId>>,
     /// Free flags per post, one bit per unit in `units_at` order.
@@ -500,10 +502,11 @@ struct Grid {
 const GRID_FROM_POSTS: usize = 48;
 
 impl PostIndex {
-    /// Indexes `units` (all free) of `fleet`.
-    pub fn new(fleet: &[UnitSpec], units: &[UnitId]) -> Self {
+    /// Indexes `units` (all free) of `fleet`, moving under `travel`.
+    pub fn new(fleet: &[UnitSpec], units: &[UnitId], travel: &crate::map::TravelModel) -> Self {
         let mut me = Self {
             posts: Vec::new(),
+            slots: Vec::new(),
             units_at: Vec::new(),
             free_bits: Vec::new(),
             free_count: Vec::new(),
@@ -519,6 +522,7 @@ impl PostIndex {
                 Some(p) => p,
                 None => {
                     me.posts.push(key);
+                    me.slots.push(travel.slot_of(spec.base));
                     me.units_at.push(Vec::new());
                     me.free_bits.push(Vec::new());
                     me.free_count.push(0);
@@ -588,15 +592,23 @@ impl PostIndex {
 
     /// The free unit that reaches `incident` first (ties: lowest number).
     pub fn nearest_free(&self, sim: &Sim<'_>, incident: IncidentId) -> Option<UnitId> {
-        self.nearest_free_to(sim.incident(incident).incident.pos, &sim.scenario().travel)
+        let i = &sim.incident(incident).incident;
+        self.nearest_free_to(i.pos, i.node, &sim.scenario().travel)
     }
 
-    /// The free unit that reaches `to` first under `travel` (ties: lowest number).
-    pub fn nearest_free_to(&self, to: Point, travel: &crate::map::TravelModel) -> Option<UnitId> {
+    /// The free unit that reaches `to` (joining the road network at `node`,
+    /// see [`crate::map::TravelModel::node_of`]) first under `travel` (ties:
+    /// lowest number).
+    pub fn nearest_free_to(
+        &self,
+        to: Point,
+        node: u32,
+        travel: &crate::map::TravelModel,
+    ) -> Option<UnitId> {
         let mut best: Option<(f64, UnitId)> = None;
         let time = |p: usize| {
             let (base, activation) = self.posts[p];
-            activation + travel.response_min(base, to)
+            activation + travel.response_at(base, self.slots[p], to, node)
         };
         let Some(g) = &self.grid else {
             for p in 0..self.posts.len() {
@@ -617,11 +629,7 @@ impl PostIndex {
         for r in 0..=far {
             if let Some((bt, _)) = best {
                 let gap = (r - 1).max(0) as f64 * g.cell_km;
-                let lower = g.min_activation
-                    + travel.response_min(
-                        crate::map::Point::new(0.0, 0.0),
-                        crate::map::Point::new(gap, 0.0),
-                    );
+                let lower = g.min_activation + travel.min_response_min(gap);
                 if lower > bt {
                     break;
                 }
@@ -734,7 +742,7 @@ mod tests {
                 }
             }
             let units: Vec<UnitId> = (0..fleet.len() as u32).map(UnitId).collect();
-            let mut index = PostIndex::new(&fleet, &units);
+            let mut index = PostIndex::new(&fleet, &units, &travel);
             assert_eq!(index.grid.is_some(), posts >= GRID_FROM_POSTS);
             let mut free = vec![true; fleet.len()];
             for _ in 0..2000 {
@@ -753,7 +761,7 @@ mod tests {
                     .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
                     .map(|(_, u)| UnitId(u as u32));
                 assert_eq!(
-                    index.nearest_free_to(to, &travel),
+                    index.nearest_free_to(to, crate::map::NO_HANDLE, &travel),
                     expected,
                     "{posts} posts, to {to:?}"
                 );

@@ -17,6 +17,7 @@ mod map_geojson;
 mod no_allocation_per_event;
 mod queueing_theory;
 mod replay_is_exact;
+mod road_network_is_exact;
 mod scenarios_run;
 mod staffing_per_station_and_zone;
 mod strategies_agree;
