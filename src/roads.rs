@@ -33,7 +33,7 @@ use rayon::prelude::*;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
-use crate::map::{Point, Projection};
+use crate::map::{Datum, Point, Projection, wgs84_to_gcj02};
 
 /// Default speeds of the OpenStreetMap `highway` classes, km/h.
 ///
@@ -124,32 +124,84 @@ pub fn parse_oneway(v: &str) -> Oneway {
     }
 }
 
-/// Reads an OSM `maxspeed` value in km/h: `60`, `60 km/h`, `40 mph`,
-/// `10 knots`; `none`, `signals`, `variable`, `walk` and zone codes such as
-/// `CN:urban` give `Ok(None)` (use the class speed); with several values
-/// (`60;80`) the first counts. `Err` for anything else.
-pub fn parse_maxspeed(v: &str) -> Result<Option<f64>, ()> {
+/// An OSM `maxspeed` as read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MaxSpeed {
+    /// A speed, km/h.
+    Kmh(f64),
+    /// No number: the class speed applies.
+    ClassSpeed,
+    /// Text that is not a speed (the class speed applies, with a warning).
+    Unreadable,
+}
+
+/// Reads an OSM `maxspeed` value: `60`, `60 km/h`, `40 mph`, `10 knots`;
+/// `none`, `signals`, `variable`, `walk` and zone codes such as `CN:urban`
+/// leave the class speed; with several values (`60;80`) the first counts.
+pub fn parse_maxspeed(v: &str) -> MaxSpeed {
     let v = v.trim().to_ascii_lowercase();
     let first = v.split([';', '|']).next().unwrap_or("").trim();
     if matches!(first, "none" | "signals" | "variable" | "walk" | "") || first.contains(':') {
-        return Ok(None);
+        return MaxSpeed::ClassSpeed;
     }
     let split = first
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(first.len());
     let (num, unit) = first.split_at(split);
-    let value: f64 = num.parse().map_err(|_| ())?;
+    let Ok(value) = num.parse::<f64>() else {
+        return MaxSpeed::Unreadable;
+    };
     let factor = match unit.trim() {
         "" | "km/h" | "kmh" | "kph" | "kmph" => 1.0,
         "mph" => 1.609_344,
         "knots" | "kn" => 1.852,
-        _ => return Err(()),
+        _ => return MaxSpeed::Unreadable,
     };
     let kmh = value * factor;
     if kmh.is_finite() && kmh > 0.0 {
-        Ok(Some(kmh))
+        MaxSpeed::Kmh(kmh)
     } else {
-        Err(())
+        MaxSpeed::Unreadable
+    }
+}
+
+/// How a network's longitudes and latitudes become km on the scenario's
+/// plane: converted from the network's datum to the scenario's, then
+/// projected.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// The scenario's projection.
+    pub projection: Projection,
+    /// Datum of the network file's coordinates.
+    pub network_datum: Datum,
+    /// Datum of the scenario's latitudes and longitudes.
+    pub scenario_datum: Datum,
+}
+
+impl From<Projection> for Frame {
+    /// A network in the scenario's own datum.
+    fn from(projection: Projection) -> Self {
+        Self {
+            projection,
+            network_datum: Datum::Wgs84,
+            scenario_datum: Datum::Wgs84,
+        }
+    }
+}
+
+impl Frame {
+    /// The km point of network coordinates `(lat, lon)`.
+    pub fn to_km(&self, lat: f64, lon: f64) -> Point {
+        let (lat, lon) = if self.network_datum == self.scenario_datum {
+            (lat, lon)
+        } else {
+            let (lat, lon) = self.network_datum.to_wgs84(lat, lon);
+            match self.scenario_datum {
+                Datum::Wgs84 => (lat, lon),
+                Datum::Gcj02 => wgs84_to_gcj02(lat, lon),
+            }
+        };
+        self.projection.project(lat, lon)
     }
 }
 
@@ -241,7 +293,7 @@ enum MaxSpeedIn<'a> {
 /// (coordinates for GeoJSON, node ids for OSM).
 struct Builder<'a, K> {
     file: &'a str,
-    projection: Projection,
+    frame: Frame,
     speeds: &'a Speeds,
     index: HashMap<K, u32>,
     pos: Vec<Point>,
@@ -251,10 +303,10 @@ struct Builder<'a, K> {
 }
 
 impl<'a, K: Hash + Eq + Copy> Builder<'a, K> {
-    fn new(file: &'a str, projection: Projection, speeds: &'a Speeds) -> Self {
+    fn new(file: &'a str, frame: Frame, speeds: &'a Speeds) -> Self {
         Self {
             file,
-            projection,
+            frame,
             speeds,
             index: HashMap::new(),
             pos: Vec::new(),
@@ -265,10 +317,10 @@ impl<'a, K: Hash + Eq + Copy> Builder<'a, K> {
 
     fn node(&mut self, key: K, lat: f64, lon: f64) -> u32 {
         let next = self.pos.len() as u32;
-        let projection = self.projection;
+        let frame = self.frame;
         let pos = &mut self.pos;
         *self.index.entry(key).or_insert_with(|| {
-            pos.push(projection.project(lat, lon));
+            pos.push(frame.to_km(lat, lon));
             next
         })
     }
@@ -294,8 +346,9 @@ impl<'a, K: Hash + Eq + Copy> Builder<'a, K> {
                 None
             }
             Some(MaxSpeedIn::Text(t)) => match parse_maxspeed(t) {
-                Ok(v) => v,
-                Err(()) => {
+                MaxSpeed::Kmh(v) => Some(v),
+                MaxSpeed::ClassSpeed => None,
+                MaxSpeed::Unreadable => {
                     self.bad_maxspeed(t, way.location);
                     None
                 }
@@ -422,24 +475,26 @@ pub struct Join {
 
 impl RoadNetwork {
     /// Reads `path`: `.pbf` as an OSM extract, anything else as GeoJSON;
-    /// `file` labels errors. Coordinates are projected with `projection`.
+    /// `file` labels errors. Coordinates are placed with `frame` (a bare
+    /// [`Projection`] for a network in the scenario's datum).
     pub fn load(
         path: &Path,
         file: &str,
-        projection: Projection,
+        frame: impl Into<Frame>,
         speeds: &Speeds,
     ) -> Result<Self, NetworkError> {
+        let frame = frame.into();
         let is_pbf = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("pbf"));
         if is_pbf {
-            return Self::from_pbf(path, file, projection, speeds);
+            return Self::from_pbf(path, file, frame, speeds);
         }
         let text = std::fs::read_to_string(path).map_err(|source| NetworkError::Io {
             file: file.to_string(),
             source,
         })?;
-        Self::from_geojson(&text, file, projection, speeds)
+        Self::from_geojson(&text, file, frame, speeds)
     }
 
     /// Reads a GeoJSON FeatureCollection of LineString and MultiLineString
@@ -448,15 +503,16 @@ impl RoadNetwork {
     pub fn from_geojson(
         text: &str,
         file: &str,
-        projection: Projection,
+        frame: impl Into<Frame>,
         speeds: &Speeds,
     ) -> Result<Self, NetworkError> {
+        let frame = frame.into();
         use geojson::{FeatureCollection, GeometryValue, JsonValue};
         let fc: FeatureCollection = text.parse().map_err(|e| NetworkError::Format {
             file: file.to_string(),
             message: format!("not a GeoJSON FeatureCollection: {e}"),
         })?;
-        let mut b: Builder<'_, (u64, u64)> = Builder::new(file, projection, speeds);
+        let mut b: Builder<'_, (u64, u64)> = Builder::new(file, frame, speeds);
         let mut points: Vec<((u64, u64), f64, f64)> = Vec::new();
         for (i, f) in fc.features.iter().enumerate() {
             let props = f.properties.as_ref();
@@ -557,9 +613,10 @@ impl RoadNetwork {
     pub fn from_pbf(
         path: &Path,
         file: &str,
-        projection: Projection,
+        frame: impl Into<Frame>,
         speeds: &Speeds,
     ) -> Result<Self, NetworkError> {
+        let frame = frame.into();
         use osmpbf::{Element, ElementReader};
         struct Way {
             id: i64,
@@ -634,7 +691,7 @@ impl RoadNetwork {
                 }
             })
             .map_err(format)?;
-        let mut b: Builder<'_, i64> = Builder::new(file, projection, speeds);
+        let mut b: Builder<'_, i64> = Builder::new(file, frame, speeds);
         if no_highway > 0 {
             b.stats
                 .skipped
@@ -1105,17 +1162,19 @@ mod tests {
 
     #[test]
     fn maxspeed_forms() {
-        assert_eq!(parse_maxspeed("60"), Ok(Some(60.0)));
-        assert_eq!(parse_maxspeed(" 80 km/h"), Ok(Some(80.0)));
-        assert_eq!(parse_maxspeed("50kmh"), Ok(Some(50.0)));
-        let mph = parse_maxspeed("30 mph").unwrap().unwrap();
+        assert_eq!(parse_maxspeed("60"), MaxSpeed::Kmh(60.0));
+        assert_eq!(parse_maxspeed(" 80 km/h"), MaxSpeed::Kmh(80.0));
+        assert_eq!(parse_maxspeed("50kmh"), MaxSpeed::Kmh(50.0));
+        let MaxSpeed::Kmh(mph) = parse_maxspeed("30 mph") else {
+            panic!("30 mph")
+        };
         assert!((mph - 48.28032).abs() < 1e-9);
-        assert_eq!(parse_maxspeed("none"), Ok(None));
-        assert_eq!(parse_maxspeed("CN:urban"), Ok(None));
-        assert_eq!(parse_maxspeed("60;80"), Ok(Some(60.0)));
-        assert_eq!(parse_maxspeed("fast"), Err(()));
-        assert_eq!(parse_maxspeed("0"), Err(()));
-        assert_eq!(parse_maxspeed("60 furlongs"), Err(()));
+        assert_eq!(parse_maxspeed("none"), MaxSpeed::ClassSpeed);
+        assert_eq!(parse_maxspeed("CN:urban"), MaxSpeed::ClassSpeed);
+        assert_eq!(parse_maxspeed("60;80"), MaxSpeed::Kmh(60.0));
+        assert_eq!(parse_maxspeed("fast"), MaxSpeed::Unreadable);
+        assert_eq!(parse_maxspeed("0"), MaxSpeed::Unreadable);
+        assert_eq!(parse_maxspeed("60 furlongs"), MaxSpeed::Unreadable);
     }
 
     #[test]

@@ -8,7 +8,9 @@ use super::Scenario;
 use super::diag::Collector;
 use super::raw::RawScenario;
 use crate::map::{Point, Projection, TravelModel};
-use crate::roads::{DEFAULT_ACCESS_SPEED_KMH, FAR_ACCESS_KM, RoadNetwork, RoadTravel, Speeds};
+use crate::roads::{
+    DEFAULT_ACCESS_SPEED_KMH, FAR_ACCESS_KM, Frame, RoadNetwork, RoadTravel, Speeds,
+};
 use crate::roster::Shortage;
 use crate::strategy::Plan;
 
@@ -24,6 +26,12 @@ pub(super) fn network(
         if t.access_speed_kmh.is_some() {
             c.warn(
                 "travel.access_speed_kmh",
+                "only used with [travel] network: travel is straight-line here",
+            );
+        }
+        if t.network_datum.is_some() {
+            c.warn(
+                "travel.network_datum",
                 "only used with [travel] network: travel is straight-line here",
             );
         }
@@ -83,7 +91,12 @@ pub(super) fn network(
     } else {
         Path::new(file).parent().unwrap_or(Path::new("")).join(path)
     };
-    match RoadNetwork::load(&path, name, projection, &Speeds::with(&t.speeds)) {
+    let frame = Frame {
+        projection,
+        network_datum: t.network_datum.unwrap_or(raw.map.datum),
+        scenario_datum: raw.map.datum,
+    };
+    match RoadNetwork::load(&path, name, frame, &Speeds::with(&t.speeds)) {
         Ok(net) => {
             let st = net.stats();
             if st.bad_maxspeed > 0 {

@@ -121,6 +121,8 @@ pub struct RawTravel {
     pub turnout_min: f64,
     /// Road network file (GeoJSON or `.osm.pbf`), relative to the scenario file.
     pub network: Option<String>,
+    /// Datum of the network's coordinates (default: the scenario's `[map] datum`).
+    pub network_datum: Option<crate::map::Datum>,
     /// Speed of the straight legs between a point and its road node, km/h (default 20).
     pub access_speed_kmh: Option<f64>,
     /// `[travel.speeds]`: km/h of each road class (0: not driven on).

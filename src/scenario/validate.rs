@@ -1,8 +1,8 @@
 //! From the raw file to a [`Scenario`]: every cross-check with its key path.
 
 use super::diag::{Collector, ScenarioError};
-use super::raw::{RawDemand, RawDist, RawScenario};
 use super::raw::{DEFAULT_DETOUR, DEFAULT_SPEED_KMH};
+use super::raw::{RawDemand, RawDist, RawScenario};
 use super::{
     Area, DemandPoint, Escalation, IncidentModel, Kind, RosterSpec, Scenario, Specialist, Squad,
     Station, Weekday, Zone, nearest,

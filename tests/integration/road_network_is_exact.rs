@@ -6,7 +6,7 @@ use std::path::Path;
 
 use policesim::Scenario;
 use policesim::experiment::{self, RunOptions};
-use policesim::map::{Point, Projection, TravelModel};
+use policesim::map::{Point, Projection, TravelModel, gcj02_to_wgs84};
 use policesim::roads::{RoadNetwork, Speeds};
 
 use super::common::{policesim, write_file};
@@ -17,15 +17,24 @@ const CENTRE: Projection = Projection {
     centre_lon: 117.6,
 };
 
-/// `[lon, lat]` of the point `(x_km, y_km)`.
-fn lonlat(x: f64, y: f64) -> String {
-    let (lat, lon) = CENTRE.unproject(Point::new(x, y));
+/// `[lon, lat]` of the point `(x_km, y_km)` in the scenario's datum
+/// (GCJ-02), or converted to WGS-84.
+fn lonlat(x: f64, y: f64, wgs84: bool) -> String {
+    let (mut lat, mut lon) = CENTRE.unproject(Point::new(x, y));
+    if wgs84 {
+        (lat, lon) = gcj02_to_wgs84(lat, lon);
+    }
     format!("[{lon:.15}, {lat:.15}]")
 }
 
 /// A GeoJSON LineString feature through km points.
 fn road(points: &[(f64, f64)], props: &str) -> String {
-    let coords: Vec<String> = points.iter().map(|&(x, y)| lonlat(x, y)).collect();
+    road_in(points, props, false)
+}
+
+/// [`road`], its coordinates in WGS-84 if `wgs84`.
+fn road_in(points: &[(f64, f64)], props: &str, wgs84: bool) -> String {
+    let coords: Vec<String> = points.iter().map(|&(x, y)| lonlat(x, y, wgs84)).collect();
     format!(
         r#"{{"type": "Feature", "properties": {{{props}}}, "geometry": {{"type": "LineString", "coordinates": [{}]}}}}"#,
         coords.join(", ")
@@ -35,8 +44,13 @@ fn road(points: &[(f64, f64)], props: &str) -> String {
 /// Two bank roads along y = -1 (south) and y = +1 (north) km, a river
 /// between them, and a bridge at x = 5 km; `extra` features are added.
 fn river_network(extra: &[String]) -> String {
+    river_network_in(extra, false)
+}
+
+/// [`river_network`], in WGS-84 if `wgs84`.
+fn river_network_in(extra: &[String], wgs84: bool) -> String {
     let mut features = vec![
-        road(
+        road_in(
             &[
                 (-5.0, -1.0),
                 (0.0, -1.0),
@@ -45,18 +59,21 @@ fn river_network(extra: &[String]) -> String {
                 (10.0, -1.0),
             ],
             r#""highway": "secondary""#,
+            wgs84,
         ),
-        road(
+        road_in(
             &[(-5.0, 1.0), (0.0, 1.0), (2.0, 1.0), (5.0, 1.0), (10.0, 1.0)],
             r#""highway": "secondary", "name": "north bank""#,
+            wgs84,
         ),
         // Class speed 65 km/h by default; its maxspeed of 30 must win.
-        road(
+        road_in(
             &[(5.0, -1.0), (5.0, 1.0)],
             r#""highway": "primary", "maxspeed": "30", "bridge": "yes""#,
+            wgs84,
         ),
         // A footpath across the river: not driven on.
-        road(&[(0.0, -1.0), (0.0, 1.0)], r#""highway": "footway""#),
+        road_in(&[(0.0, -1.0), (0.0, 1.0)], r#""highway": "footway""#, wgs84),
     ];
     features.extend_from_slice(extra);
     format!(
@@ -142,6 +159,23 @@ fn a_demand_point_across_the_river_is_reached_by_the_bridge() {
         let v = &r.visits[0];
         assert!((v.arrive_min - v.dispatch_min - 17.2).abs() < 1e-9, "{r:?}");
     }
+}
+
+#[test]
+fn a_wgs84_network_is_moved_to_the_scenario_datum() {
+    // The same roads in WGS-84 (as OpenStreetMap has them), about 0.5 km
+    // from the GCJ-02 points of the scenario: with network_datum they land
+    // back under them, to the precision of the inverse transform.
+    let dir = tempfile::tempdir().unwrap();
+    let wgs = river_network_in(&[], true);
+    let s = scenario(dir.path(), &wgs, r#"network_datum = "wgs84""#);
+    let (station, demand) = endpoints(&s);
+    let out = s.travel.response_min(station, demand);
+    assert!((out - 17.2).abs() < 1e-6, "response {out}");
+    // Taken as GCJ-02 (the scenario's datum) the roads are off by the offset.
+    let s = scenario(dir.path(), &wgs, "");
+    let off = s.travel.response_min(station, demand);
+    assert!((off - 17.2).abs() > 0.5, "response {off}");
 }
 
 #[test]
