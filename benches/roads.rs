@@ -74,11 +74,16 @@ fn setup(c: &mut Criterion) {
 fn huimin_on_roads(dir: &std::path::Path) -> Scenario {
     let path = format!("{}/scenarios/huimin.toml", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).expect("huimin.toml");
-    let roads = synthetic_grid(CENTRE, (-17.0, -41.0), (91, 103), 0.5, 11);
+    let roads = synthetic_grid(CENTRE, (-21.0, -43.0), (103, 109), 0.5, 11);
     std::fs::write(dir.join("roads.geojson"), roads).expect("write network");
+    let outline = format!(
+        "boundary = \"{}/scenarios/data/",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = text
         .replacen("speed_kmh = 45.0", "network = \"roads.geojson\"\n#", 1)
-        .replacen("detour = 1.3", "#", 1);
+        .replacen("detour = 1.3", "#", 1)
+        .replacen("boundary = \"data/", &outline, 1);
     let file = dir.join("huimin_roads.toml");
     std::fs::write(&file, text).expect("write scenario");
     Scenario::load(&file).expect("huimin on roads loads")

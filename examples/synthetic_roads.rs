@@ -27,8 +27,8 @@ fn main() -> std::io::Result<()> {
         // 224 × 224 nodes 165 m apart: about 100 k segments.
         synthetic_grid(HUIMIN, (-18.5, -18.5), (224, 224), 0.165, 7)
     } else {
-        // Every Huimin station and demand disc, 500 m apart.
-        synthetic_grid(HUIMIN, (-17.0, -41.0), (91, 103), 0.5, 11)
+        // The whole county outline (and every station), 500 m apart.
+        synthetic_grid(HUIMIN, (-21.0, -43.0), (103, 109), 0.5, 11)
     };
     std::fs::write(out, text)?;
     eprintln!("wrote {out} (synthetic: not real roads)");
