@@ -37,18 +37,33 @@ fn bases(n: usize) -> Vec<Point> {
         .collect()
 }
 
+/// Peak resident memory of this process (Linux `VmHWM`), for the log.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l["VmHWM:".len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
 fn setup(c: &mut Criterion) {
     let text = county();
+    let started = std::time::Instant::now();
     let net = RoadNetwork::from_geojson(&text, "county.geojson", CENTRE, &Speeds::default())
         .expect("valid network");
     let st = net.stats();
     eprintln!(
-        "county network: {} nodes, {} directed edges, {:.0} km, main piece {} nodes; GeoJSON {:.1} MB",
+        "county network: {} nodes, {} directed edges, {:.0} km, main piece {} nodes; GeoJSON {:.1} MB read in {:.2} s; peak resident memory {}",
         st.nodes,
         st.edges,
         st.km,
         st.main_nodes,
-        text.len() as f64 / 1e6
+        text.len() as f64 / 1e6,
+        started.elapsed().as_secs_f64(),
+        peak_rss()
     );
     let mut group = c.benchmark_group("road_setup");
     group.sample_size(10);
@@ -60,8 +75,14 @@ fn setup(c: &mut Criterion) {
     });
     for n in [30, 100] {
         let points = bases(n);
+        let started = std::time::Instant::now();
         let t = RoadTravel::new(net.clone(), &points, 2.0, 20.0);
-        eprintln!("{n} bases: tables {:.1} MB", t.table_bytes() as f64 / 1e6);
+        eprintln!(
+            "{n} bases: tables {:.1} MB, built once in {:.2} s; peak resident memory so far {}",
+            t.table_bytes() as f64 / 1e6,
+            started.elapsed().as_secs_f64(),
+            peak_rss()
+        );
         group.bench_function(format!("tables_county_{n}_bases"), |b| {
             b.iter(|| RoadTravel::new(net.clone(), &points, 2.0, 20.0))
         });
