@@ -1,13 +1,16 @@
 //! The charts, drawn with plotters from `summary.json` data alone, so
 //! `policesim chart DIR` redraws exactly what `policesim run` drew.
 //!
-//! Text is measured with an embedded DejaVu Sans (no system fonts needed);
-//! SVG output names the `sans-serif` family, PNG output rasterises the
-//! embedded font.
+//! Text is measured and PNG output rasterised with an embedded font (no
+//! system fonts needed): DejaVu Sans, with Noto Sans CJK SC for the Chinese
+//! it lacks (all of GB 2312), so Chinese ids and names read in PNG charts.
+//! SVG output names [`FONT_FAMILY`], a list that puts CJK-capable families
+//! before the generic `sans-serif`, and the viewer draws with its own fonts.
 
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -15,16 +18,34 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::SummaryFile;
 use super::map_data::{MapData, Shapes};
 use crate::compare::Comparison;
+use crate::map::{Point, Projection};
 use crate::metrics::StrategySummary;
 
-/// The embedded font (DejaVu Sans, Bitstream Vera licence: assets/).
-static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+/// The embedded font, "policesim Sans": DejaVu Sans (Bitstream Vera
+/// licence) with the glyphs of Noto Sans CJK SC (SIL Open Font Licence 1.1)
+/// for the characters DejaVu lacks, subset to GB 2312's 7,445 characters,
+/// CJK punctuation and the fullwidth forms. plotters draws each text with one
+/// font, so the fallback lives inside the font; `assets/make_cjk_subset.sh`
+/// rebuilds it and `assets/` holds both licences.
+pub static FONT: &[u8] = include_bytes!("../../assets/PolicesimSans.ttf");
+
+/// The font family every chart text names. SVG writes it as the
+/// `font-family` of each text, so a viewer draws Latin in DejaVu Sans and
+/// Chinese in the first CJK font it has (Linux, the web, Windows, macOS, in
+/// that order) before falling back to its generic sans-serif. PNG output
+/// rasterises [`FONT`], registered under this name.
+pub const FONT_FAMILY: &str = "DejaVu Sans, Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, \
+                               Microsoft YaHei, PingFang SC, WenQuanYi Micro Hei, sans-serif";
 static REGISTER: Once = Once::new();
 
 fn register_font() {
     REGISTER.call_once(|| {
-        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
-            .unwrap_or_else(|_| panic!("the embedded font is valid"));
+        // Also as plain "sans-serif", the family plotters falls back to
+        // for any text not given a style.
+        for name in [FONT_FAMILY, "sans-serif"] {
+            plotters::style::register_font(name, FontStyle::Normal, FONT)
+                .unwrap_or_else(|_| panic!("the embedded font is valid"));
+        }
     });
 }
 
@@ -91,7 +112,7 @@ pub const CHARTS: [(&str, &str, &str); 7] = [
     (
         "map",
         "County map",
-        "Stations (triangles; hubs as large squares) with their zones shaded, demand points sized by call volume over a grey density of sampled incidents, standby posts (diamonds) and traffic-squad or specialist bases (crosses) with any urban area kept by the squad. Axes are in km at equal scale.",
+        "Stations (triangles; hubs as large squares) labelled with their names, with their zones shaded, demand points sized by call volume over a grey density of sampled incidents, standby posts (diamonds) and traffic-squad or specialist bases (crosses) with any urban area kept by the squad. Axes are at equal scale, in km, or in degrees of longitude and latitude (in the scenario's datum) when the scenario places points by lat/lon.",
     ),
     (
         "assembly",
@@ -110,7 +131,7 @@ fn fail<E: std::fmt::Display>(chart: &'static str) -> impl Fn(E) -> ChartError {
 }
 
 fn font(size: u32) -> TextStyle<'static> {
-    ("sans-serif", size).into_font().color(&BLACK)
+    (FONT_FAMILY, size).into_font().color(&BLACK)
 }
 
 /// Draws chart `stem` of `data` as SVG text.
@@ -894,6 +915,122 @@ fn hull(mut pts: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     lower
 }
 
+/// A map axis direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Axis {
+    East,
+    North,
+}
+
+/// The ticks of one map axis: positions in km with their labels, in round
+/// km, or in round degrees when the scenario was placed by latitude and
+/// longitude (the chart stays in km, so its scale stays equal).
+struct MapTicks {
+    major: Vec<(f64, String)>,
+    minor: Vec<f64>,
+}
+
+/// A map axis in km whose grid lines are [`MapTicks`]' (plotters' own
+/// `WithKeyPoints` cannot take a label formatter on an f64 axis).
+struct MapAxis {
+    inner: RangedCoordf64,
+    major: Vec<f64>,
+    minor: Vec<f64>,
+}
+
+impl Ranged for MapAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            self.minor.clone()
+        } else {
+            self.major.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
+}
+
+impl MapTicks {
+    /// The axis `r` (km) with these ticks.
+    fn range(&self, r: std::ops::Range<f64>) -> MapAxis {
+        MapAxis {
+            inner: r.into(),
+            major: self.major.iter().map(|t| t.0).collect(),
+            minor: self.minor.clone(),
+        }
+    }
+
+    /// The label of the tick at `v` km.
+    fn label(&self, v: f64) -> String {
+        self.major
+            .iter()
+            .find(|t| (t.0 - v).abs() < 1e-6)
+            .map(|t| t.1.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// A step of 1, 2 or 5 times a power of ten giving at most about `n` steps
+/// over `span`.
+fn tick_step(span: f64, n: f64) -> f64 {
+    let raw = (span / n).max(1e-9);
+    let mag = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * mag)
+}
+
+/// The multiples of `step` within `lo..=hi`.
+fn multiples(lo: f64, hi: f64, step: f64) -> impl Iterator<Item = f64> {
+    let (first, last) = ((lo / step).ceil() as i64, (hi / step).floor() as i64);
+    (first..=last).map(move |k| k as f64 * step)
+}
+
+fn map_ticks(lo: f64, hi: f64, projection: Option<Projection>, axis: Axis) -> MapTicks {
+    let Some(p) = projection else {
+        let step = tick_step(hi - lo, 10.0);
+        return MapTicks {
+            major: multiples(lo, hi, step).map(|v| (v, tick(v))).collect(),
+            minor: multiples(lo, hi, step / 5.0).collect(),
+        };
+    };
+    let to_deg = |v: f64| match axis {
+        Axis::East => p.unproject(Point { x_km: v, y_km: 0.0 }).1,
+        Axis::North => p.unproject(Point { x_km: 0.0, y_km: v }).0,
+    };
+    let to_km = |d: f64| match axis {
+        Axis::East => p.project(p.centre_lat, d).x_km,
+        Axis::North => p.project(d, p.centre_lon).y_km,
+    };
+    let (d0, d1) = (to_deg(lo), to_deg(hi));
+    let step = tick_step(d1 - d0, 8.0);
+    let decimals = (-step.log10().floor()).max(0.0) as usize;
+    let (pos, neg) = match axis {
+        Axis::East => ('E', 'W'),
+        Axis::North => ('N', 'S'),
+    };
+    MapTicks {
+        major: multiples(d0, d1, step)
+            .map(|d| {
+                let hemi = if d < 0.0 { neg } else { pos };
+                (to_km(d), format!("{:.decimals$}°{hemi}", d.abs()))
+            })
+            .collect(),
+        minor: multiples(d0, d1, step / 5.0).map(to_km).collect(),
+    }
+}
+
 /// Zone colours (distinct from the strategy palette's meaning).
 const ZONE_COLOURS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
@@ -907,7 +1044,7 @@ const ZONE_COLOURS: [RGBColor; 6] = [
 /// The county outline, each station's jurisdiction and each zone's area
 /// (the union of its stations' jurisdictions) on the map.
 fn draw_outline<DB: DrawingBackend>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    chart: &mut ChartContext<'_, DB, Cartesian2d<MapAxis, MapAxis>>,
     m: &MapData,
 ) -> Result<(), ChartError>
 where
@@ -940,7 +1077,7 @@ where
         chart
             .draw_series(fills(shape, c.mix(0.16)))
             .map_err(fail(stem))?
-            .label(format!("zone {z} (its stations' jurisdictions)"))
+            .label(format!("zone {} (its stations' jurisdictions)", z.name))
             .legend(move |(x, y)| {
                 Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.mix(0.4).filled())
             });
@@ -1020,18 +1157,24 @@ where
         x0 -= extra;
         x1 += extra;
     }
+    let xt = map_ticks(x0, x1, m.projection, Axis::East);
+    let yt = map_ticks(y0, y1, m.projection, Axis::North);
     let mut chart = ChartBuilder::on(area)
         .margin(16)
         .x_label_area_size(50)
-        .y_label_area_size(70)
-        .build_cartesian_2d(x0..x1, y0..y1)
+        .y_label_area_size(80)
+        .build_cartesian_2d(xt.range(x0..x1), yt.range(y0..y1))
         .map_err(fail(stem))?;
+    let (x_desc, y_desc) = match m.projection {
+        Some(_) => ("longitude", "latitude"),
+        None => ("km east", "km north"),
+    };
     chart
         .configure_mesh()
-        .x_desc("km east")
-        .y_desc("km north")
-        .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| tick(*v))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&|v| xt.label(*v))
+        .y_label_formatter(&|v| yt.label(*v))
         .label_style(font(15))
         .axis_desc_style(font(17))
         .light_line_style(RGBColor(242, 242, 242))
@@ -1079,7 +1222,7 @@ where
         let pts: Vec<(f64, f64)> = m
             .stations
             .iter()
-            .filter(|s| s.zone.as_deref() == Some(z))
+            .filter(|s| s.zone.as_deref() == Some(z.id.as_str()))
             .map(|s| (s.x_km, s.y_km))
             .collect();
         let h = hull(pts.clone());
@@ -1098,7 +1241,7 @@ where
                 PathElement::new(outline, c.stroke_width(2)).into_dyn(),
             ])
             .map_err(fail(stem))?
-            .label(format!("zone {z}"))
+            .label(format!("zone {}", z.name))
             .legend(move |(x, y)| {
                 Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.mix(0.4).filled())
             });
@@ -1136,7 +1279,10 @@ where
                     RGBColor(213, 94, 0).stroke_width(2),
                 )))
                 .map_err(fail(stem))?
-                .label(format!("urban area kept by {}", b.id))
+                .label(format!(
+                    "urban area kept by {}",
+                    if b.name.is_empty() { &b.id } else { &b.name }
+                ))
                 .legend(|(x, y)| {
                     PathElement::new(
                         vec![(x, y), (x + 20, y)],
@@ -1172,6 +1318,7 @@ where
         .iter()
         .map(|s| (s.x_km, s.y_km))
         .chain(m.bases.iter().map(|b| (b.x_km, b.y_km)))
+        .chain(m.posts.iter().map(|p| (p.x_km, p.y_km)))
         .map(|p| {
             let (x, y) = chart.backend_coord(&p);
             (x - 9, y - 9, x + 9, y + 9)
@@ -1180,20 +1327,21 @@ where
     let labels: Vec<((f64, f64), String, u32)> = m
         .stations
         .iter()
-        .map(|s| ((s.x_km, s.y_km), s.id.clone(), 14))
-        .chain(
-            m.bases
-                .iter()
-                .map(|b| ((b.x_km, b.y_km), format!("{} ({})", b.id, b.role), 13)),
-        )
+        .map(|s| ((s.x_km, s.y_km), m.station_name(&s.id).to_string(), 14))
+        .chain(m.bases.iter().map(|b| {
+            let name = if b.name.is_empty() { &b.id } else { &b.name };
+            ((b.x_km, b.y_km), format!("{name} ({})", b.role), 13)
+        }))
         .collect();
     let mut texts = Vec::new();
     for (p, text, size) in labels {
         let (x, y) = chart.backend_coord(&p);
-        let (w, h) = (
-            (text.chars().count() as f64 * f64::from(size) * 0.58) as i32,
-            size as i32 + 2,
-        );
+        // Measured with the font, so labels in Chinese (a full em a
+        // character) get as much room as they take.
+        let (w, h) = area
+            .estimate_text_size(&text, &font(size))
+            .map_err(fail(stem))?;
+        let (w, h) = (w as i32, h as i32 + 2);
         // (dx, dy, horizontal, vertical): NE, SE, NW, SW of the marker.
         let options = [
             (10, -8, HPos::Left, VPos::Bottom),

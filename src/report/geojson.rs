@@ -102,7 +102,9 @@ pub fn map_geojson(file: &SummaryFile) -> FeatureCollection {
     }
     for (zi, z) in m.zones.iter().enumerate() {
         let mut p = layer("zone");
-        p.insert("id".into(), z.clone().into());
+        p.insert("id".into(), z.id.clone().into());
+        p.insert("name".into(), z.name.clone().into());
+        let z = z.id.as_str();
         let members: Vec<&str> = m
             .stations
             .iter()
@@ -116,7 +118,7 @@ pub fn map_geojson(file: &SummaryFile) -> FeatureCollection {
         p.insert("stations".into(), members.join(", ").into());
         p.insert("hub".into(), hub.map(|h| h.id.clone()).into());
         for s in &file.strategies {
-            if let Some(g) = s.per_zone.iter().find(|g| &g.name == z) {
+            if let Some(g) = s.per_zone.iter().find(|g| g.name == z) {
                 results(&mut p, &s.strategy, g, days);
             }
         }

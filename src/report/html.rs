@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::SummaryFile;
-use super::charts::{CHARTS, colour};
+use super::charts::{CHARTS, FONT_FAMILY, colour};
 use crate::metrics::GroupSummary;
 
 /// Escapes text for HTML.
@@ -20,7 +20,7 @@ fn num(v: Option<f64>, decimals: usize) -> String {
 }
 
 const CSS: &str = "
-body { font-family: sans-serif; margin: 0 auto; max-width: 1240px; padding: 24px; color: #222; line-height: 1.45; }
+body { margin: 0 auto; max-width: 1240px; padding: 24px; color: #222; line-height: 1.45; }
 h1 { font-size: 28px; margin-bottom: 4px; }
 h2 { font-size: 22px; margin-top: 36px; border-bottom: 2px solid #ddd; padding-bottom: 4px; }
 h3 { font-size: 18px; margin-top: 24px; }
@@ -46,7 +46,7 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>policesim: {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>policesim: {}</title>\n<style>body {{ font-family: {FONT_FAMILY}; }}{CSS}</style>\n</head>\n<body>\n",
         esc(&r.scenario)
     );
     let _ = writeln!(h, "<h1>{}</h1>", esc(&r.scenario));
@@ -195,7 +195,7 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
         );
         let _ = writeln!(
             h,
-            "<table>\n<tr><th>zone</th><th>stations</th>{}</tr>",
+            "<table>\n<tr><th>zone</th><th>id</th><th>stations</th>{}</tr>",
             data.strategies
                 .iter()
                 .map(|s| format!(
@@ -209,13 +209,15 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
                 .map
                 .stations
                 .iter()
-                .filter(|s| s.zone.as_deref() == Some(z))
+                .filter(|s| s.zone.as_deref() == Some(z.id.as_str()))
                 .map(|s| s.id.as_str())
                 .collect();
+            let names: Vec<&str> = members.iter().map(|id| data.map.station_name(id)).collect();
             let mut row = format!(
-                "<tr><td>{}</td><td>{}</td>",
-                esc(z),
-                esc(&members.join(", "))
+                "<tr><td>{}</td><td>{}</td><td>{}</td>",
+                esc(&z.name),
+                esc(&z.id),
+                esc(&names.join(", "))
             );
             for s in &data.strategies {
                 let groups: Vec<&GroupSummary> = s
@@ -242,12 +244,13 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
         let _ = writeln!(h, "<h3>{}</h3>", esc(&s.strategy));
         let _ = writeln!(
             h,
-            "<table>\n<tr><th>station (jurisdiction)</th><th>incidents</th><th>mean response (min)</th><th>90th pct (min)</th><th>within target (%)</th><th>mean wait (min)</th><th>answered from another district (%)</th><th>its units' utilisation (%)</th><th>open</th></tr>"
+            "<table>\n<tr><th>station (jurisdiction)</th><th>id</th><th>incidents</th><th>mean response (min)</th><th>90th pct (min)</th><th>within target (%)</th><th>mean wait (min)</th><th>answered from another district (%)</th><th>its units' utilisation (%)</th><th>open</th></tr>"
         );
         for g in &s.per_station {
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(data.map.station_name(&g.name)),
                 esc(&g.name),
                 g.incidents,
                 num(g.response_mean_min, 1),

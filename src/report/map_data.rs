@@ -39,7 +39,8 @@ pub fn shapes(shape: &MultiPolygon<f64>) -> Shapes {
 pub struct MapStation {
     /// Id.
     pub id: String,
-    /// Display name.
+    /// Display name (the id when the scenario gives none); labels the map
+    /// and the report's tables. Absent in summaries of older versions.
     #[serde(default)]
     pub name: String,
     /// km east.
@@ -89,11 +90,23 @@ pub struct MapPost {
     pub y_km: f64,
 }
 
+/// A cooperation zone on the map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapZone {
+    /// Id.
+    pub id: String,
+    /// Display name (the id when the scenario gives none).
+    pub name: String,
+}
+
 /// A traffic squad, specialist unit or other extra base.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MapBase {
     /// Id.
     pub id: String,
+    /// Display name (squads; the id for specialist units, which have none).
+    #[serde(default)]
+    pub name: String,
     /// What it is ("traffic squad", "patrol", ...).
     pub role: String,
     /// km east.
@@ -134,8 +147,8 @@ pub struct MapData {
     pub posts: Vec<MapPost>,
     /// Squads and specialist units.
     pub bases: Vec<MapBase>,
-    /// Zone ids, in scenario order.
-    pub zones: Vec<String>,
+    /// Zones, in scenario order.
+    pub zones: Vec<MapZone>,
     /// Incident density.
     pub density: Density,
     /// The county outline, km (`[map] boundary`).
@@ -158,6 +171,16 @@ pub struct MapData {
     /// Datum of the scenario's lat/lon.
     #[serde(default)]
     pub datum: Datum,
+}
+
+impl MapData {
+    /// The display name of station `id` (the id itself if it is unknown).
+    pub fn station_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.stations
+            .iter()
+            .find(|s| s.id == id && !s.name.is_empty())
+            .map_or(id, |s| s.name.as_str())
+    }
 }
 
 /// Incidents sampled for the density layer.
@@ -218,6 +241,7 @@ impl MapData {
             .iter()
             .map(|q| MapBase {
                 id: q.id.clone(),
+                name: q.name.clone(),
                 role: "traffic squad".into(),
                 x_km: q.pos.x_km,
                 y_km: q.pos.y_km,
@@ -227,6 +251,7 @@ impl MapData {
             .collect();
         bases.extend(s.specialists.iter().map(|u| MapBase {
             id: u.id.clone(),
+            name: u.id.clone(),
             role: u.role.clone(),
             x_km: u.pos.x_km,
             y_km: u.pos.y_km,
@@ -281,7 +306,14 @@ impl MapData {
             demand,
             posts,
             bases,
-            zones: s.zones.iter().map(|z| z.id.clone()).collect(),
+            zones: s
+                .zones
+                .iter()
+                .map(|z| MapZone {
+                    id: z.id.clone(),
+                    name: z.name.clone(),
+                })
+                .collect(),
             density,
             outline: s.boundary.as_ref().map(|b| shapes(&b.shape)),
             outline_name: s.boundary.as_ref().map(|b| b.feature.clone()),

@@ -71,11 +71,18 @@ fn huimin_run_writes_every_chart_and_a_self_contained_report_that_chart_redraws(
     // The comparison chart names the strategies compared with the baseline.
     let comparison = &svgs.iter().find(|s| s.0 == "comparison").unwrap().1;
     assert!(comparison.contains("zone_cooperation") && comparison.contains("efficiency"));
-    // Every station is on the map.
+    // Every station is on the map, labelled with its name.
     let map = &svgs.iter().find(|s| s.0 == "map").unwrap().1;
-    for id in ["sunwu", "hefang", "danianchen", "zaohuli"] {
-        assert!(map.contains(&format!("\n{id}\n")), "map lacks {id}");
+    for name in [
+        "Sunwu (孙武街道)",
+        "Hefang (何坊街道)",
+        "Danianchen (大年陈镇)",
+        "Zaohuli (皂户李镇)",
+    ] {
+        assert!(map.contains(&format!("\n{name}\n")), "map lacks {name}");
     }
+    // Huimin is placed by lat/lon: the map's axes are in degrees.
+    assert!(map.contains("\n117.6°E\n") && map.contains("\n37.3°N\n"));
 
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     for (stem, svg) in &svgs {
