@@ -1,11 +1,108 @@
-//! Plain-text tables for the console (kept within 100 columns).
+//! Plain-text tables for the console (kept within 100 columns for short
+//! names).
+//!
+//! Columns line up by display width, not by characters: a Chinese
+//! character takes two terminal columns, so every table goes through
+//! [`Table`], which measures cells with `unicode-width` and widens a column
+//! to its widest cell.
 
 use std::fmt::Write as _;
+
+use unicode_width::UnicodeWidthStr;
 
 use crate::experiment::Outcome;
 use crate::incidents::calls_per_day_by_station;
 use crate::metrics::GroupSummary;
 use crate::scenario::Scenario;
+
+/// How a column's cells are aligned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Align {
+    Left,
+    Right,
+}
+use Align::{Left as L, Right as R};
+
+/// `s` padded with spaces to `width` terminal columns.
+fn pad(s: &str, width: usize, align: Align) -> String {
+    let fill = " ".repeat(width.saturating_sub(s.width()));
+    match align {
+        Align::Left => format!("{s}{fill}"),
+        Align::Right => format!("{fill}{s}"),
+    }
+}
+
+/// One line of a [`Table`].
+enum Line {
+    /// Cells, one per column (a short row leaves the last columns empty).
+    Cells(Vec<String>),
+    /// Text printed as it is, outside the columns (a group heading).
+    Text(String),
+}
+
+/// A console table: columns of a minimum width, each as wide as its widest
+/// cell in display columns, separated by a gap.
+struct Table {
+    /// Alignment, minimum width and the gap before each column.
+    cols: Vec<(Align, usize, &'static str)>,
+    lines: Vec<Line>,
+}
+
+impl Table {
+    /// Columns of `(alignment, minimum width)`, one space apart.
+    fn new(cols: &[(Align, usize)]) -> Self {
+        Self {
+            cols: cols
+                .iter()
+                .enumerate()
+                .map(|(i, &(a, w))| (a, w, if i == 0 { "" } else { " " }))
+                .collect(),
+            lines: Vec::new(),
+        }
+    }
+
+    /// Sets the gap before column `i`.
+    fn gap(mut self, i: usize, gap: &'static str) -> Self {
+        self.cols[i].2 = gap;
+        self
+    }
+
+    fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
+        self.lines
+            .push(Line::Cells(cells.into_iter().map(Into::into).collect()));
+    }
+
+    fn text(&mut self, text: impl Into<String>) {
+        self.lines.push(Line::Text(text.into()));
+    }
+
+    /// Writes the table, each line after `indent`, without trailing blanks.
+    fn write(&self, out: &mut String, indent: &str) {
+        let mut widths: Vec<usize> = self.cols.iter().map(|c| c.1).collect();
+        for line in &self.lines {
+            if let Line::Cells(cells) = line {
+                for (w, c) in widths.iter_mut().zip(cells) {
+                    *w = (*w).max(c.width());
+                }
+            }
+        }
+        for line in &self.lines {
+            let text = match line {
+                Line::Text(t) => t.clone(),
+                Line::Cells(cells) => {
+                    let mut t = String::new();
+                    for ((cell, &(align, _, gap)), &w) in cells.iter().zip(&self.cols).zip(&widths)
+                    {
+                        t.push_str(gap);
+                        t.push_str(&pad(cell, w, align));
+                    }
+                    t
+                }
+            };
+            let _ = writeln!(out, "{indent}{}", text.trim_end());
+        }
+    }
+}
 
 fn num(v: Option<f64>, width: usize, decimals: usize) -> String {
     match v {
@@ -22,11 +119,11 @@ fn ci(mean: Option<f64>, half: Option<f64>) -> String {
     }
 }
 
-fn row(out: &mut String, name: &str, name_w: usize, g: &GroupSummary) {
-    let _ = writeln!(
-        out,
-        "{name:<name_w$} {:>8} {} {} {} {} {} {} {} {} {:>5}",
-        g.incidents,
+/// The cells of one row of the response table.
+fn row(name: &str, g: &GroupSummary) -> Vec<String> {
+    vec![
+        name.to_string(),
+        g.incidents.to_string(),
         ci(g.response_mean_min, g.response_mean_ci95_min),
         num(g.response_p50_min, 6, 1),
         num(g.response_p90_min, 6, 1),
@@ -35,28 +132,44 @@ fn row(out: &mut String, name: &str, name_w: usize, g: &GroupSummary) {
         num(g.wait_mean_min, 6, 2),
         num(g.assembly_mean_min, 6, 1),
         num(g.unit_utilization_pct, 5, 1),
-        g.open_incidents,
-    );
+        g.open_incidents.to_string(),
+    ]
 }
 
-/// The within-target column's heading: `<=15m`, or `<=tgt` when each area
-/// has its own target.
-fn header(out: &mut String, first: &str, name_w: usize, s: &Scenario) {
+/// The two header lines of the response table. The within-target
+/// column's heading is `<=15m`, or `<=tgt` when each area has its own target.
+fn header(t: &mut Table, first: &str, s: &Scenario) {
     let target = if s.has_area_targets() {
         "<=tgt".to_string()
     } else {
         format!("<={:.0}m", s.target_min)
     };
-    let _ = writeln!(
-        out,
-        "{first:<name_w$} {:>8} {:>13} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>5}",
-        "calls", "response mean", "p50", "p90", "p95", target, "wait", "assem", "util", "open"
-    );
-    let _ = writeln!(
-        out,
-        "{:<name_w$} {:>8} {:>13} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>5}",
-        "", "", "(min ±95%CI)", "(min)", "(min)", "(min)", "(%)", "(min)", "(min)", "(%)", ""
-    );
+    t.row([
+        first,
+        "calls",
+        "response mean",
+        "p50",
+        "p90",
+        "p95",
+        &target,
+        "wait",
+        "assem",
+        "util",
+        "open",
+    ]);
+    t.row([
+        "",
+        "",
+        "(min ±95%CI)",
+        "(min)",
+        "(min)",
+        "(min)",
+        "(%)",
+        "(min)",
+        "(min)",
+        "(%)",
+        "",
+    ]);
 }
 
 /// The comparison table printed by `policesim run`: one row per strategy, then
@@ -69,26 +182,33 @@ pub fn render_table(s: &Scenario, outcome: &Outcome) -> String {
         s.name, outcome.replications, outcome.days, s.warmup_days, outcome.seed
     );
     let _ = writeln!(out);
-    let name_w = outcome
-        .strategies
-        .iter()
-        .map(|st| st.summary.strategy.len())
-        .chain(s.incidents.kinds.iter().map(|k| k.name.len() + 2))
-        .max()
-        .unwrap_or(8)
-        .max(10);
-    header(&mut out, "strategy", name_w, s);
+    // One table for both parts, so the kinds line up under the strategies.
+    let mut t = Table::new(&[
+        (L, 10),
+        (R, 8),
+        (R, 13),
+        (R, 6),
+        (R, 6),
+        (R, 6),
+        (R, 6),
+        (R, 6),
+        (R, 6),
+        (R, 5),
+        (R, 5),
+    ]);
+    header(&mut t, "strategy", s);
     for st in &outcome.strategies {
-        row(&mut out, &st.summary.strategy, name_w, &st.summary.overall);
+        t.row(row(&st.summary.strategy, &st.summary.overall));
     }
-    let _ = writeln!(out);
-    header(&mut out, "by kind", name_w, s);
+    t.text("");
+    header(&mut t, "by kind", s);
     for st in &outcome.strategies {
-        let _ = writeln!(out, "{}", st.summary.strategy);
+        t.text(st.summary.strategy.clone());
         for k in &st.summary.per_kind {
-            row(&mut out, &format!("  {}", k.name), name_w, k);
+            t.row(row(&format!("  {}", k.name), k));
         }
     }
+    t.write(&mut out, "");
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -252,39 +372,82 @@ pub fn describe(s: &Scenario) -> String {
         );
     }
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "{:<14} {:>9} {:>9} {:>5} {:>5} {:>8} {:>9}",
-        "station", "x (km)", "y (km)", "off", "aux", "demand", "calls/day"
-    );
+    // Names only where some station has one besides its id.
+    let names = s.stations.iter().any(|st| st.name != st.id);
+    let mut t = Table::new(&[
+        (L, 14),
+        (L, if names { 14 } else { 0 }),
+        (R, 9),
+        (R, 9),
+        (R, 5),
+        (R, 5),
+        (R, 8),
+        (R, 9),
+    ])
+    .gap(1, if names { " " } else { "" });
+    t.row([
+        "station",
+        if names { "name" } else { "" },
+        "x (km)",
+        "y (km)",
+        "off",
+        "aux",
+        "demand",
+        "calls/day",
+    ]);
     let calls = calls_per_day_by_station(s);
     for (i, st) in s.stations.iter().enumerate() {
         let n_demand = s.demand.iter().filter(|d| d.station == i).count();
-        let _ = writeln!(
-            out,
-            "{:<14} {:>9.2} {:>9.2} {:>5} {:>5} {:>8} {:>9.2}",
-            st.id, st.pos.x_km, st.pos.y_km, st.officers, st.auxiliaries, n_demand, calls[i]
-        );
+        t.row([
+            st.id.clone(),
+            if names {
+                st.name.clone()
+            } else {
+                String::new()
+            },
+            format!("{:.2}", st.pos.x_km),
+            format!("{:.2}", st.pos.y_km),
+            st.officers.to_string(),
+            st.auxiliaries.to_string(),
+            n_demand.to_string(),
+            format!("{:.2}", calls[i]),
+        ]);
+    }
+    t.write(&mut out, "");
+    if !s.zones.is_empty() {
+        let _ = writeln!(out);
+        let mut t = Table::new(&[(L, 14), (L, 14), (L, 10), (L, 0)]);
+        t.row(["zone", "name", "hub", "stations"]);
+        for z in &s.zones {
+            let members: Vec<&str> = z
+                .stations
+                .iter()
+                .map(|&i| s.stations[i].id.as_str())
+                .collect();
+            t.row([
+                z.id.clone(),
+                z.name.clone(),
+                s.stations[z.hub].id.clone(),
+                members.join(", "),
+            ]);
+        }
+        t.write(&mut out, "");
     }
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "{:<14} {:>6} {:>8} {:>6} {:>5} {:>7} {:>6}",
-        "kind", "share", "priority", "units", "", "scene", "case"
-    );
+    let mut t = Table::new(&[(L, 14), (R, 6), (R, 8), (R, 6), (R, 5), (R, 7), (R, 6)]);
+    t.row(["kind", "share", "priority", "units", "", "scene", "case"]);
     for k in &s.incidents.kinds {
-        let _ = writeln!(
-            out,
-            "{:<14} {:>6.3} {:>8} {:>6} {:>5} {:>7.1} {:>6.1}",
-            k.name,
-            k.share,
-            k.priority,
-            k.units,
-            "",
-            k.on_scene.mean(),
-            k.case_handling.mean()
-        );
+        t.row([
+            k.name.clone(),
+            format!("{:.3}", k.share),
+            k.priority.to_string(),
+            k.units.to_string(),
+            String::new(),
+            format!("{:.1}", k.on_scene.mean()),
+            format!("{:.1}", k.case_handling.mean()),
+        ]);
     }
+    t.write(&mut out, "");
     let _ = writeln!(out, "  (scene, case = mean minutes)");
     for cfg in &s.strategies {
         let _ = writeln!(out);
@@ -301,24 +464,28 @@ pub fn describe(s: &Scenario) -> String {
         }
         let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
         let _ = writeln!(out, "  units: {}", list.join(", "));
-        let _ = writeln!(
-            out,
-            "  {:<40} {:>7} {:>6} {:>12}",
-            "who (rotating through posts)", "people", "posts", "duty h/week"
-        );
+        let mut t = Table::new(&[(L, 40), (R, 7), (R, 6), (R, 12)]);
+        t.row([
+            "who (rotating through posts)",
+            "people",
+            "posts",
+            "duty h/week",
+        ]);
         for p in &plan.roster.pools {
             if p.posts == 0 {
                 continue;
             }
-            let _ = writeln!(
-                out,
-                "  {:<40} {:>7} {:>6} {:>12.1}",
-                p.name,
-                p.people,
-                p.posts,
-                168.0 * f64::from(p.posts) / f64::from(p.people.max(1))
-            );
+            t.row([
+                p.name.clone(),
+                p.people.to_string(),
+                p.posts.to_string(),
+                format!(
+                    "{:.1}",
+                    168.0 * f64::from(p.posts) / f64::from(p.people.max(1))
+                ),
+            ]);
         }
+        t.write(&mut out, "  ");
     }
     out
 }
@@ -331,31 +498,49 @@ pub fn render_comparison(s: &Scenario, outcome: &Outcome) -> String {
         .iter()
         .map(|o| o.summary.clone())
         .collect();
-    let _ = writeln!(
-        out,
-        "{:<18} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7}",
-        "officer load", "on duty", "duty", "busy", "non-110", "aux duty", "load", "cross-"
-    );
-    let _ = writeln!(
-        out,
-        "{:<18} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7}",
-        "(per person)", "off+aux", "(h/wk)", "(h/wk)", "(h/wk)", "(h/wk)", "CV", "dist %"
-    );
+    let mut t = Table::new(&[
+        (L, 18),
+        (R, 8),
+        (R, 8),
+        (R, 8),
+        (R, 8),
+        (R, 8),
+        (R, 8),
+        (R, 7),
+    ]);
+    t.row([
+        "officer load",
+        "on duty",
+        "duty",
+        "busy",
+        "non-110",
+        "aux duty",
+        "load",
+        "cross-",
+    ]);
+    t.row([
+        "(per person)",
+        "off+aux",
+        "(h/wk)",
+        "(h/wk)",
+        "(h/wk)",
+        "(h/wk)",
+        "CV",
+        "dist %",
+    ]);
     for st in &summaries {
-        let non110 = st.officer_non110_hours_per_week;
-        let _ = writeln!(
-            out,
-            "{:<18} {:>8} {} {} {} {} {} {}",
-            st.strategy,
+        t.row([
+            st.strategy.clone(),
             format!("{}+{}", st.on_duty_officers, st.on_duty_auxiliaries),
             num(st.officer_duty_hours_per_week, 8, 1),
             num(st.officer_busy_hours_per_week, 8, 1),
-            num(non110, 8, 1),
+            num(st.officer_non110_hours_per_week, 8, 1),
             num(st.aux_duty_hours_per_week, 8, 1),
             num(st.officer_load_cv, 8, 2),
             num(st.overall.cross_district_pct, 7, 1),
-        );
+        ]);
     }
+    t.write(&mut out, "");
     let comparison = crate::compare::compare(&summaries, &s.baseline);
     if comparison.is_empty() {
         return out;
@@ -366,32 +551,22 @@ pub fn render_comparison(s: &Scenario, outcome: &Outcome) -> String {
         "vs {} (paired by replication: difference [95% CI])",
         s.baseline
     );
-    let name_w = summaries
-        .iter()
-        .map(|s| s.strategy.len())
-        .max()
-        .unwrap_or(8)
-        .max(8);
-    let _ = writeln!(
-        out,
-        "{:<name_w$} {:<28} {:>9} {:>17}  verdict",
-        "strategy", "metric", "diff", "95% CI"
-    );
+    let mut t = Table::new(&[(L, 8), (L, 28), (R, 9), (R, 17), (L, 0)]).gap(4, "  ");
+    t.row(["strategy", "metric", "diff", "95% CI", "verdict"]);
     for c in &comparison {
         let ci = match (c.ci95_low, c.ci95_high) {
             (Some(l), Some(h)) => format!("[{l:+.2}, {h:+.2}]"),
             _ => "-".into(),
         };
-        let _ = writeln!(
-            out,
-            "{:<name_w$} {:<28} {:>+9.2} {:>17}  {}",
-            c.strategy,
+        t.row([
+            c.strategy.clone(),
             format!("{} ({})", c.label, c.unit.replace("h/week", "h/wk")),
-            c.difference,
+            format!("{:+.2}", c.difference),
             ci,
-            c.verdict
-        );
+            c.verdict.clone(),
+        ]);
     }
+    t.write(&mut out, "");
     out
 }
 
@@ -409,61 +584,95 @@ pub fn render_analysis(a: &crate::analytic::Analysis) -> String {
     for m in &a.approximations {
         let _ = writeln!(out, "  approximation: {m}");
     }
+    // The Erlang C queues as one table, in model order.
+    let mut erlang = Table::new(&[(L, 8), (L, 24), (L, 5), (L, 0), (L, 0)])
+        .gap(1, "  ")
+        .gap(4, "  ");
     for m in &a.models {
-        match m {
-            Model::ErlangC {
-                name,
-                units,
-                lambda_per_min,
-                service_mean_min,
-                result,
-            } => {
-                let load = lambda_per_min * service_mean_min;
-                match result {
-                    Some(q) => {
-                        let _ = writeln!(
-                            out,
-                            "  Erlang C  {name:<24} c={units:<3} load {load:>6.3} erl  utilisation {:>5.1}%  P(wait) {:>6.4}  mean wait {:>8.3} min",
-                            100.0 * q.utilization,
-                            q.p_wait,
-                            q.wait_mean_min
-                        );
-                    }
-                    None => {
-                        let _ = writeln!(
-                            out,
-                            "  Erlang C  {name:<24} c={units:<3} load {load:>6.3} erl  unstable: the queue grows without bound"
-                        );
-                    }
+        if let Model::ErlangC {
+            name,
+            units,
+            lambda_per_min,
+            service_mean_min,
+            result,
+        } = m
+        {
+            let load = lambda_per_min * service_mean_min;
+            let tail = match result {
+                Some(q) => format!(
+                    "utilisation {:>5.1}%  P(wait) {:>6.4}  mean wait {:>8.3} min",
+                    100.0 * q.utilization,
+                    q.p_wait,
+                    q.wait_mean_min
+                ),
+                None => "unstable: the queue grows without bound".into(),
+            };
+            erlang.row([
+                "Erlang C".to_string(),
+                name.clone(),
+                format!("c={units}"),
+                format!("load {load:>6.3} erl"),
+                tail,
+            ]);
+        }
+    }
+    erlang.write(&mut out, "  ");
+    for m in &a.models {
+        let Model::Hypercube {
+            units,
+            lambda_per_min,
+            service_mean_min,
+            result,
+        } = m
+        else {
+            continue;
+        };
+        match result {
+            Ok(h) => {
+                let _ = writeln!(
+                    out,
+                    "  hypercube (Larson), {} units, {:.3} calls/h, {:.1}-min jobs: P(all busy) {:.4}, mean wait {:.3} min, cross-district {:.2}%",
+                    units.len(),
+                    lambda_per_min * 60.0,
+                    service_mean_min,
+                    h.p_wait,
+                    h.wait_mean_min,
+                    100.0 * h.cross_district_share
+                );
+                let mut t = Table::new(&[(L, 20), (R, 9)]);
+                t.row(["unit", "workload"]);
+                for (u, w) in units.iter().zip(&h.workload) {
+                    t.row([u.clone(), format!("{:.2}%", 100.0 * w)]);
                 }
+                t.write(&mut out, "  ");
             }
-            Model::Hypercube {
-                units,
-                lambda_per_min,
-                service_mean_min,
-                result,
-            } => match result {
-                Ok(h) => {
-                    let _ = writeln!(
-                        out,
-                        "  hypercube (Larson), {} units, {:.3} calls/h, {:.1}-min jobs: P(all busy) {:.4}, mean wait {:.3} min, cross-district {:.2}%",
-                        units.len(),
-                        lambda_per_min * 60.0,
-                        service_mean_min,
-                        h.p_wait,
-                        h.wait_mean_min,
-                        100.0 * h.cross_district_share
-                    );
-                    let _ = writeln!(out, "  {:<20} {:>9}", "unit", "workload");
-                    for (u, w) in units.iter().zip(&h.workload) {
-                        let _ = writeln!(out, "  {u:<20} {:>8.2}%", 100.0 * w);
-                    }
-                }
-                Err(e) => {
-                    let _ = writeln!(out, "  hypercube: {e}");
-                }
-            },
+            Err(e) => {
+                let _ = writeln!(out, "  hypercube: {e}");
+            }
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_line_up_by_display_width_not_characters() {
+        assert_eq!(pad("何坊", 6, Align::Left), "何坊  ");
+        assert_eq!(pad("ab", 4, Align::Right), "  ab");
+        assert_eq!(pad("桑落墅镇", 3, Align::Left), "桑落墅镇");
+        let mut t = Table::new(&[(L, 4), (R, 3)]).gap(1, "  ");
+        t.row(["id", "n"]);
+        t.row(["桑落墅", "12"]);
+        t.text("heading not in a column");
+        t.row(["a", "7"]);
+        let mut out = String::new();
+        t.write(&mut out, "> ");
+        assert_eq!(
+            out,
+            "> id        n\n> 桑落墅   12\n> heading not in a column\n> a         7\n"
+        );
+    }
 }
