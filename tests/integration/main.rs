@@ -7,6 +7,7 @@ mod all_strategies;
 mod area_targets;
 mod bad_input;
 mod charts_and_report;
+mod chinese_text;
 mod conservation;
 mod county_outline;
 mod determinism;
