@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use policesim::experiment::{self, RunOptions};
 use policesim::incidents::{Generator, StreamModel, read_replay, write_replay};
+use policesim::output::{self, OutputDir};
 use policesim::report;
 use policesim::scenario::{MIN_PER_DAY, Scenario, ScenarioError};
 
@@ -107,6 +108,12 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Run(_) | Command::Chart { .. } | Command::Generate { .. }
+    ) {
+        interrupts::watch();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -116,11 +123,70 @@ fn main() -> ExitCode {
                         eprintln!("error: {d}");
                     }
                 }
-                _ => eprintln!("error: {err:#}"),
+                _ => eprintln!("error: {}", say_once(&err)),
             }
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes joined by ": ", leaving out a cause whose text
+/// the message already holds, so no reason is said twice.
+fn say_once(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+/// SIGINT and SIGTERM: remove what is being written, say so in one line,
+/// exit 130 or 143.
+#[cfg(unix)]
+mod interrupts {
+    use signal_hook::consts::signal::{SIGINT, SIGTERM};
+    use signal_hook::iterator::Signals;
+
+    /// Starts the thread that waits for the signals. If they cannot be
+    /// caught, they keep their default action (the next run removes what
+    /// this one left).
+    pub fn watch() {
+        let Ok(mut signals) = Signals::new([SIGINT, SIGTERM]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                let done = policesim::output::interrupt();
+                let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
+                let line = match done.committed.last() {
+                    Some(path) => format!(
+                        "interrupted ({name}): stopped; {} had already been written whole",
+                        path.display()
+                    ),
+                    None => format!("interrupted ({name}): stopped; nothing was written"),
+                };
+                use std::io::{IsTerminal, Write};
+                let mut err = std::io::stderr().lock();
+                // Clear a progress bar drawn on this line.
+                let clear = if err.is_terminal() { "\r\x1b[2K" } else { "" };
+                let _ = writeln!(err, "{clear}{line}");
+                std::process::exit(128 + sig);
+            }
+        });
+    }
+}
+
+#[cfg(not(unix))]
+mod interrupts {
+    /// Signals keep their default action here.
+    pub fn watch() {}
 }
 
 fn load(path: &Path) -> Result<Scenario> {
@@ -157,15 +223,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 replication,
                 days * MIN_PER_DAY,
             );
-            let tmp = out.with_extension("csv.partial");
-            let file = std::fs::File::create(&tmp)
-                .with_context(|| format!("{}: cannot create", tmp.display()))?;
-            let written = write_replay(std::io::BufWriter::new(file), &s, stream)
-                .and_then(|()| Ok(std::fs::rename(&tmp, &out)?));
-            if let Err(e) = written {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e).with_context(|| format!("{}: cannot write", out.display()));
-            }
+            let shown = out.display().to_string();
+            output::write_file(&out, |w| {
+                write_replay(w, &s, stream).with_context(|| format!("{shown}: cannot write"))
+            })?;
             eprintln!("wrote {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -207,6 +268,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 fn run_command(args: RunArgs) -> Result<ExitCode> {
     let s = load(&args.scenario)?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(&s.name));
+    // Checked and started before any work: a bad --out fails in milliseconds.
+    let out = OutputDir::create(&dir)?;
     let mut opts = RunOptions::from_scenario(&s);
     if let Some(r) = args.replications {
         opts.replications = r;
@@ -271,20 +338,17 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
     let outcome = outcome?;
     let wall = started.elapsed();
     bar.finish_and_clear();
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("out").join(&s.name));
     let incidents_file = args.incidents.as_ref().map(|p| p.display().to_string());
     let charts = report::ChartOptions {
         no_charts: args.no_charts,
         png: args.png,
     };
-    let written = report::write_outputs(&dir, &s, &outcome, incidents_file.as_deref(), charts)?;
+    // The tables first: a failure to write the folder loses no results.
     print!("{}", report::render_table(&s, &outcome));
     println!();
     print!("{}", report::render_comparison(&s, &outcome));
     println!();
+    let written = report::write_into(out, &s, &outcome, incidents_file.as_deref(), charts)?;
     for p in &written {
         println!("wrote {}", p.display());
     }

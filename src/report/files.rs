@@ -1,7 +1,8 @@
-//! `summary.csv`, `summary.json` and `incidents.csv`, written atomically.
+//! `summary.csv`, `summary.json`, `incidents.csv`, charts and report, written
+//! as one output folder, whole or not at all.
 
 use std::fs;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ use super::map_data::MapData;
 use crate::compare::{Comparison, compare};
 use crate::experiment::Outcome;
 use crate::metrics::StrategySummary;
+use crate::output::{FolderError, OutputDir, describe_io};
 use crate::scenario::Scenario;
 
 /// Columns of `summary.csv`, in order.
@@ -269,90 +271,49 @@ pub struct SummaryFile {
     pub map: MapData,
 }
 
-/// Failure to write outputs; nothing is left half-written.
+/// Failure to write outputs; the output folder is then as it was before.
+///
+/// Each message names the file and says the cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    /// A file or directory could not be written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The path.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    /// The output folder or one of its files cannot be written.
+    #[error(transparent)]
+    Folder(#[from] FolderError),
     /// CSV serialisation failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Csv {
         /// The path.
         path: String,
         /// The CSV error.
-        source: csv::Error,
+        error: csv::Error,
     },
     /// A chart could not be drawn.
     #[error(transparent)]
     Chart(#[from] ChartError),
     /// `summary.json` could not be read back.
-    #[error("{path}: not a policesim summary: {source}")]
+    #[error("{path}: not a policesim summary: {error}")]
     Read {
         /// The path.
         path: String,
         /// The JSON error.
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// JSON serialisation failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Json {
         /// The path.
         path: String,
         /// The JSON error.
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
 }
 
-/// Files written to temporary names, renamed into place only when all succeeded.
-struct Staged {
-    files: Vec<(PathBuf, PathBuf)>,
-}
-
-impl Staged {
-    fn stage(
-        &mut self,
-        dir: &Path,
-        name: &str,
-        write: impl FnOnce(&mut BufWriter<fs::File>) -> Result<(), OutputError>,
-    ) -> Result<(), OutputError> {
-        let tmp = dir.join(format!(".{name}.partial"));
-        let path = dir.join(name);
-        let io = |source| OutputError::Io {
-            path: tmp.display().to_string(),
-            source,
-        };
-        let file = fs::File::create(&tmp).map_err(io)?;
-        self.files.push((tmp.clone(), path));
-        let mut w = BufWriter::new(file);
-        write(&mut w)?;
-        w.flush().map_err(io)?;
-        Ok(())
-    }
-
-    fn commit(mut self) -> Result<Vec<PathBuf>, OutputError> {
-        let mut done = Vec::new();
-        for (tmp, path) in std::mem::take(&mut self.files) {
-            fs::rename(&tmp, &path).map_err(|source| OutputError::Io {
-                path: path.display().to_string(),
-                source,
-            })?;
-            done.push(path);
-        }
-        Ok(done)
-    }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        for (tmp, _) in &self.files {
-            let _ = fs::remove_file(tmp);
-        }
+impl OutputError {
+    fn io(path: &Path, error: &std::io::Error) -> Self {
+        Self::Folder(FolderError {
+            path: path.to_path_buf(),
+            message: describe_io(error),
+        })
     }
 }
 
@@ -409,8 +370,9 @@ pub struct ChartOptions {
 }
 
 /// Writes `summary.csv`, `comparison.csv`, `summary.json`, `map.geojson`,
-/// `incidents.csv` (when records were kept), `charts/` and `report.html` into `dir`, all or
-/// nothing. Returns the paths written.
+/// `incidents.csv` (when records were kept), `charts/` and `report.html` as
+/// the folder `dir`, whole or not at all (see [`OutputDir`]). Returns the
+/// paths written.
 pub fn write_outputs(
     dir: &Path,
     scenario: &Scenario,
@@ -418,130 +380,122 @@ pub fn write_outputs(
     incidents_file: Option<&str>,
     charts: ChartOptions,
 ) -> Result<Vec<PathBuf>, OutputError> {
-    fs::create_dir_all(dir).map_err(|source| OutputError::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
+    let out = OutputDir::create(dir)?;
+    write_into(out, scenario, outcome, incidents_file, charts)
+}
+
+/// [`write_outputs`] into an output folder checked and started earlier
+/// (before the simulation, so a bad folder fails fast): writes every file,
+/// then swaps the folder in whole. Returns the paths written.
+pub fn write_into(
+    mut out: OutputDir,
+    scenario: &Scenario,
+    outcome: &Outcome,
+    incidents_file: Option<&str>,
+    charts: ChartOptions,
+) -> Result<Vec<PathBuf>, OutputError> {
     let file = summary_file(scenario, outcome, incidents_file);
-    let json = serde_json::to_string_pretty(&file).map_err(|source| OutputError::Json {
-        path: dir.join("summary.json").display().to_string(),
-        source,
+    let json_path = out.final_path("summary.json").display().to_string();
+    let json = serde_json::to_string_pretty(&file).map_err(|error| OutputError::Json {
+        path: json_path.clone(),
+        error,
     })?;
     // Charts are drawn from the JSON as read back, exactly as `policesim
     // chart` will draw them later.
-    let file: SummaryFile = serde_json::from_str(&json).map_err(|source| OutputError::Read {
-        path: dir.join("summary.json").display().to_string(),
-        source,
+    let file: SummaryFile = serde_json::from_str(&json).map_err(|error| OutputError::Read {
+        path: json_path.clone(),
+        error,
     })?;
-    let mut staged = Staged { files: Vec::new() };
-    let csv_err = |path: &str| {
-        let path = dir.join(path).display().to_string();
-        move |source| OutputError::Csv {
+    let csv_err = |path: PathBuf| {
+        let path = path.display().to_string();
+        move |error| OutputError::Csv {
             path: path.clone(),
-            source,
+            error,
         }
     };
-    staged.stage(dir, "summary.csv", |w| {
+    let shown = out.final_path("summary.csv");
+    out.file("summary.csv", |w| {
         let mut wtr = csv::Writer::from_writer(w);
         for row in summary_csv_rows(&file.strategies) {
-            wtr.serialize(row).map_err(csv_err("summary.csv"))?;
+            wtr.serialize(row).map_err(csv_err(shown.clone()))?;
         }
-        wtr.flush().map_err(|source| OutputError::Io {
-            path: dir.join("summary.csv").display().to_string(),
-            source,
-        })
+        wtr.flush().map_err(|e| OutputError::io(&shown, &e))
     })?;
-    staged.stage(dir, "comparison.csv", |w| {
+    let shown = out.final_path("comparison.csv");
+    out.file("comparison.csv", |w| {
         let mut wtr = csv::WriterBuilder::new().has_headers(false).from_writer(w);
         wtr.write_record(COMPARISON_COLUMNS)
-            .map_err(csv_err("comparison.csv"))?;
+            .map_err(csv_err(shown.clone()))?;
         for c in &file.comparison {
-            wtr.serialize(c).map_err(csv_err("comparison.csv"))?;
+            wtr.serialize(c).map_err(csv_err(shown.clone()))?;
         }
-        wtr.flush().map_err(|source| OutputError::Io {
-            path: dir.join("comparison.csv").display().to_string(),
-            source,
-        })
+        wtr.flush().map_err(|e| OutputError::io(&shown, &e))
     })?;
-    staged.stage(dir, "summary.json", |w| {
+    let shown = out.final_path("summary.json");
+    out.file("summary.json", |w| {
         w.write_all(json.as_bytes())
-            .map_err(|source| OutputError::Io {
-                path: dir.join("summary.json").display().to_string(),
-                source,
-            })
+            .map_err(|e| OutputError::io(&shown, &e))
     })?;
-    staged.stage(dir, "map.geojson", |w| {
-        serde_json::to_writer(&mut *w, &super::geojson::map_geojson(&file)).map_err(|source| {
+    let shown = out.final_path("map.geojson");
+    out.file("map.geojson", |w| {
+        serde_json::to_writer(&mut *w, &super::geojson::map_geojson(&file)).map_err(|error| {
             OutputError::Json {
-                path: dir.join("map.geojson").display().to_string(),
-                source,
+                path: shown.display().to_string(),
+                error,
             }
         })
     })?;
     if outcome.per_incident {
-        staged.stage(dir, "incidents.csv", |w| {
-            write_incidents(w, scenario, outcome).map_err(csv_err("incidents.csv"))
+        let shown = out.final_path("incidents.csv");
+        out.file("incidents.csv", |w| {
+            write_incidents(w, scenario, outcome).map_err(csv_err(shown.clone()))
         })?;
     }
     if !charts.no_charts {
-        stage_charts(&mut staged, dir, &file, charts.png)?;
+        draw_charts(&mut out, &file, charts.png)?;
     }
-    staged.commit()
+    Ok(out.commit()?)
 }
 
-/// Redraws `charts/` and `report.html` in `dir` from its `summary.json`.
+/// Redraws `charts/` and `report.html` of the output folder `dir` from its
+/// `summary.json`, keeping its data files: the new folder is built beside
+/// it and swapped in whole, so charts of an earlier `--png` run do not
+/// linger. Returns the paths written.
 pub fn redraw(dir: &Path, png: bool) -> Result<Vec<PathBuf>, OutputError> {
+    let mut out = OutputDir::update(dir, &["charts", "report.html"])?;
     let path = dir.join("summary.json");
-    let text = fs::read_to_string(&path).map_err(|source| OutputError::Io {
+    let text = fs::read_to_string(&path).map_err(|e| OutputError::io(&path, &e))?;
+    let file: SummaryFile = serde_json::from_str(&text).map_err(|error| OutputError::Read {
         path: path.display().to_string(),
-        source,
+        error,
     })?;
-    let file: SummaryFile = serde_json::from_str(&text).map_err(|source| OutputError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let mut staged = Staged { files: Vec::new() };
-    stage_charts(&mut staged, dir, &file, png)?;
-    staged.commit()
+    draw_charts(&mut out, &file, png)?;
+    Ok(out.commit()?)
 }
 
-fn stage_charts(
-    staged: &mut Staged,
-    dir: &Path,
-    file: &SummaryFile,
-    png: bool,
-) -> Result<(), OutputError> {
-    let charts_dir = dir.join("charts");
-    fs::create_dir_all(&charts_dir).map_err(|source| OutputError::Io {
-        path: charts_dir.display().to_string(),
-        source,
-    })?;
+fn draw_charts(out: &mut OutputDir, file: &SummaryFile, png: bool) -> Result<(), OutputError> {
     let mut svgs = Vec::with_capacity(CHARTS.len());
     for (stem, _, _) in CHARTS {
         let svg = charts::svg(stem, file)?;
-        staged.stage(&charts_dir, &format!("{stem}.svg"), |w| {
+        let rel = format!("charts/{stem}.svg");
+        let shown = out.final_path(&rel);
+        out.file(&rel, |w| {
             w.write_all(svg.as_bytes())
-                .map_err(|source| OutputError::Io {
-                    path: charts_dir.join(format!("{stem}.svg")).display().to_string(),
-                    source,
-                })
+                .map_err(|e| OutputError::io(&shown, &e))
         })?;
         if png {
-            let name = format!("{stem}.png");
-            let tmp = charts_dir.join(format!(".{name}.partial.png"));
-            charts::png(stem, file, &tmp)?;
-            staged.files.push((tmp, charts_dir.join(name)));
+            let path = out.path_for(&format!("charts/{stem}.png"))?;
+            charts::png(stem, file, &path)?;
         }
         svgs.push(svg);
     }
     let page = html::report(file, &svgs);
-    staged.stage(dir, "report.html", |w| {
+    let shown = out.final_path("report.html");
+    out.file("report.html", |w| {
         w.write_all(page.as_bytes())
-            .map_err(|source| OutputError::Io {
-                path: dir.join("report.html").display().to_string(),
-                source,
-            })
-    })
+            .map_err(|e| OutputError::io(&shown, &e))
+    })?;
+    Ok(())
 }
 
 fn write_incidents<W: Write>(w: W, s: &Scenario, outcome: &Outcome) -> csv::Result<()> {

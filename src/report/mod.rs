@@ -15,6 +15,6 @@ mod table;
 pub use files::{
     AreaTarget, COMPARISON_COLUMNS, ChartOptions, INCIDENT_COLUMNS, OutputError, RunInfo,
     SUMMARY_COLUMNS, SummaryFile, area_targets, describe_targets, redraw, summary_csv_rows,
-    summary_file, write_outputs,
+    summary_file, write_into, write_outputs,
 };
 pub use table::{describe, render_analysis, render_comparison, render_table};

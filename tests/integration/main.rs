@@ -16,6 +16,7 @@ mod generate_round_trip;
 mod hypercube_matches;
 mod map_geojson;
 mod no_allocation_per_event;
+mod output_folder;
 mod queueing_theory;
 mod replay_is_exact;
 mod road_network_is_exact;
