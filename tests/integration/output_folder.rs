@@ -391,3 +391,92 @@ fn generate_writes_its_file_whole_or_not_at_all() {
     );
     assert_eq!(snapshot(dir.path()), before);
 }
+
+#[cfg(unix)]
+#[test]
+fn an_interrupt_while_files_are_written_leaves_no_partial_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_file(dir.path(), "tiny.toml", SCENARIO);
+    let out = dir.path().join("out");
+    let o = out.to_str().unwrap();
+    run_ok(&["run", scenario.to_str().unwrap(), "--out", o, "-q"]);
+    let before = snapshot(dir.path());
+    // A million incidents: incidents.csv takes a while to write.
+    let args = [
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        o,
+        "--per-incident",
+        "--days",
+        "3000",
+        "--replications",
+        "16",
+        "--threads",
+        "1",
+    ];
+    let cwd = tempfile::tempdir().unwrap();
+    let child = Command::new(BIN)
+        .args(args)
+        .current_dir(cwd.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start policesim");
+    // summary.json is written before map.geojson, incidents.csv and charts.
+    let writing = |parent: &Path| {
+        ls_a(parent).iter().any(|n| {
+            n.starts_with(".out.policesim-tmp-") && parent.join(n).join("summary.json").exists()
+        })
+    };
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(120) && !writing(dir.path()) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    let done = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(130), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    if stderr == "interrupted (SIGINT): stopped; nothing was written\n" {
+        assert_eq!(snapshot(dir.path()), before);
+    } else {
+        // The signal came after the swap: the new folder is whole.
+        assert_eq!(
+            stderr,
+            format!("interrupted (SIGINT): stopped; {o} had already been written whole\n")
+        );
+        assert!(out.join("report.html").is_file());
+        assert!(out.join("incidents.csv").is_file());
+        assert_eq!(ls_a(dir.path()), ["out", "tiny.toml"]);
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_out_whose_parent_cannot_be_written_fails_before_simulating() {
+    // Nobody, not even root, may create folders in /sys.
+    if !Path::new("/sys/kernel").is_dir() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_file(dir.path(), "tiny.toml", SCENARIO);
+    let mut args = vec![
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        "/sys/policesim-out",
+    ];
+    args.extend(LONG_ARGS);
+    let (status, stdout, stderr) = policesim(&args);
+    assert!(!status.success());
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "error: /sys/policesim-out: cannot write in /sys: permission denied\n"
+    );
+}
