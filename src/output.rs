@@ -604,18 +604,16 @@ pub fn write_file<E: From<FolderError>>(
         write(&mut w)?;
         w.flush().map_err(|e| FolderError::io(path, &e))?;
         drop(w);
-        let reg = registry();
+        let mut reg = registry();
         if reg.interrupted {
             return Err(FolderError::new(path, "interrupted; nothing was written").into());
         }
         fs::rename(&tmp, path).map_err(|e| FolderError::io(path, &e))?;
+        reg.committed.push(path.to_path_buf());
         Ok(())
     })();
     if remove_any(&tmp).is_ok() {
         unregister(&tmp);
-    }
-    if result.is_ok() {
-        registry().committed.push(path.to_path_buf());
     }
     result
 }
