@@ -13,6 +13,7 @@ use std::sync::Mutex;
 
 use crate::metrics::{Hists, IncidentRecord, StrategySummary, SummaryInput, summarise};
 use crate::roster::Roster;
+use crate::scenario::limits::{EVENT_BUDGET, MAX_DAYS, MAX_REPLICATIONS, MEMORY_BUDGET_BYTES};
 use crate::scenario::{MIN_PER_DAY, Scenario};
 use crate::strategy::Plan;
 
@@ -31,6 +32,9 @@ pub struct RunOptions {
     pub strategies: Vec<String>,
     /// Replay these incidents instead of generating a stream.
     pub replay: Option<Vec<ReplayIncident>>,
+    /// Run even when the work estimate is over [`EVENT_BUDGET`] or
+    /// [`MEMORY_BUDGET_BYTES`] (`run --force`).
+    pub force: bool,
 }
 
 impl RunOptions {
@@ -43,6 +47,7 @@ impl RunOptions {
             per_incident: false,
             strategies: Vec::new(),
             replay: None,
+            force: false,
         }
     }
 }
@@ -71,6 +76,105 @@ pub enum ExperimentError {
     /// Zero replications.
     #[error("replications must be at least 1")]
     Replications,
+    /// More replications or days than [`MAX_REPLICATIONS`] or [`MAX_DAYS`].
+    #[error("{what} too large (max {max}), found {found}")]
+    TooLarge {
+        /// `replications` or `days`.
+        what: &'static str,
+        /// The limit.
+        max: f64,
+        /// The value asked for.
+        found: f64,
+    },
+    /// A replay file without a single incident.
+    #[error("the replay file holds no incidents (only a header): nothing to simulate")]
+    EmptyReplay,
+    /// The work estimate is over a budget and `force` is not set.
+    #[error(
+        "the run would take about {estimate}, over the budget of {budget}: use fewer days (--days) or replications (--replications){per_incident}, or --force to run it anyway"
+    )]
+    OverBudget {
+        /// What the run would take, in words.
+        estimate: String,
+        /// The budget, in words.
+        budget: String,
+        /// A hint about `--per-incident`, when the records are the problem.
+        per_incident: &'static str,
+    },
+}
+
+/// Rough events per call: the call and its dispatch, plus an arrival, a
+/// departure and a return for each unit (measured: 5 to 6 per call on the
+/// test scenarios, whose incidents take 1.2 units on average).
+const EVENTS_PER_CALL: f64 = 2.0;
+/// Events per unit an incident takes (see [`EVENTS_PER_CALL`]).
+const EVENTS_PER_UNIT: f64 = 3.0;
+
+/// What a run would take: simulated events and bytes of per-incident
+/// records, estimated from the scenario before anything runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WorkEstimate {
+    /// Calls over all strategies and replications.
+    pub calls: f64,
+    /// Simulated events.
+    pub events: f64,
+    /// Bytes of per-incident records (0 without `per_incident`).
+    pub record_bytes: f64,
+}
+
+/// Estimates the work of running `strategies` strategies under `opts`.
+pub fn estimate(s: &Scenario, opts: &RunOptions, strategies: usize) -> WorkEstimate {
+    let per_replication = match &opts.replay {
+        Some(rows) => rows.len() as f64,
+        None => s.incidents.per_day * opts.days,
+    };
+    let calls = per_replication * f64::from(opts.replications) * strategies as f64;
+    let units: f64 = s
+        .incidents
+        .kinds
+        .iter()
+        .map(|k| {
+            k.share
+                * (f64::from(k.units) + k.escalation.map_or(0.0, |e| e.prob * f64::from(e.units)))
+        })
+        .sum();
+    let record = std::mem::size_of::<IncidentRecord>() as f64;
+    WorkEstimate {
+        calls,
+        events: calls * (EVENTS_PER_CALL + EVENTS_PER_UNIT * units),
+        record_bytes: if opts.per_incident {
+            calls * record
+        } else {
+            0.0
+        },
+    }
+}
+
+/// Refuses work over the budgets unless `opts.force`.
+fn check_budget(s: &Scenario, opts: &RunOptions, strategies: usize) -> Result<(), ExperimentError> {
+    if opts.force {
+        return Ok(());
+    }
+    let w = estimate(s, opts, strategies);
+    if w.events > EVENT_BUDGET as f64 {
+        return Err(ExperimentError::OverBudget {
+            estimate: format!("{:.2e} simulated events ({:.2e} calls)", w.events, w.calls),
+            budget: format!("{:.0e} events", EVENT_BUDGET as f64),
+            per_incident: "",
+        });
+    }
+    if w.record_bytes > MEMORY_BUDGET_BYTES as f64 {
+        return Err(ExperimentError::OverBudget {
+            estimate: format!(
+                "{:.1} GB of per-incident records ({:.2e} calls)",
+                w.record_bytes / 1e9,
+                w.calls
+            ),
+            budget: format!("{:.1} GB", MEMORY_BUDGET_BYTES as f64 / 1e9),
+            per_incident: " or run without --per-incident",
+        });
+    }
+    Ok(())
 }
 
 /// One strategy's results.
@@ -119,7 +223,25 @@ pub fn run(
             warmup_days: s.warmup_days,
         });
     }
+    if opts.replications > MAX_REPLICATIONS {
+        return Err(ExperimentError::TooLarge {
+            what: "replications",
+            max: f64::from(MAX_REPLICATIONS),
+            found: f64::from(opts.replications),
+        });
+    }
+    if opts.days > MAX_DAYS {
+        return Err(ExperimentError::TooLarge {
+            what: "days",
+            max: MAX_DAYS,
+            found: opts.days,
+        });
+    }
+    if opts.replay.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ExperimentError::EmptyReplay);
+    }
     let selected = select(s, &opts.strategies)?;
+    check_budget(s, opts, selected.len())?;
     let plans: Vec<Plan> = selected
         .iter()
         .map(|&i| s.strategies[i].plan(s).expect("validated scenario"))

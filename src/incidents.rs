@@ -17,7 +17,12 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use crate::map::Point;
-use crate::scenario::Scenario;
+use crate::scenario::limits::{MAX_DAYS, far_from, map_centre};
+use crate::scenario::{MIN_PER_DAY, Scenario};
+
+/// The latest call time a replay file may give, minutes: the end of the
+/// longest run.
+const MAX_CALL_MIN: f64 = MAX_DAYS * MIN_PER_DAY;
 
 /// The named random streams of one replication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -528,6 +533,7 @@ pub fn parse_replay<R: Read>(
         .collect();
     let (on_scene_col, case_col, station_col) =
         (col("on_scene_min"), col("case_min"), col("station"));
+    let centre = map_centre(&s.stations.iter().map(|st| st.pos).collect::<Vec<_>>());
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut record = csv::StringRecord::new();
@@ -592,14 +598,39 @@ pub fn parse_replay<R: Read>(
             }
         };
         check("call_min", row.call_min)?;
+        if row.call_min > MAX_CALL_MIN {
+            return Err(row_err(
+                line,
+                format!(
+                    "column `call_min`: beyond the longest run ({MAX_DAYS} days, {MAX_CALL_MIN} minutes), found {}",
+                    row.call_min
+                ),
+            ));
+        }
         if !(row.x_km.is_finite() && row.y_km.is_finite()) {
             return Err(row_err(line, "x_km and y_km must be finite numbers".into()));
         }
-        if let Some(v) = row.on_scene_min {
-            check("on_scene_min", v)?;
+        if let Some(why) = far_from(centre, Point::new(row.x_km, row.y_km)) {
+            return Err(row_err(
+                line,
+                format!("columns `x_km`, `y_km`: the incident {why}"),
+            ));
         }
-        if let Some(v) = row.case_min {
-            check("case_min", v)?;
+        for (name, v) in [
+            ("on_scene_min", row.on_scene_min),
+            ("case_min", row.case_min),
+        ] {
+            let Some(v) = v else { continue };
+            check(name, v)?;
+            if v > crate::dist::MAX_MINUTES {
+                return Err(row_err(
+                    line,
+                    format!(
+                        "column `{name}`: must be at most {} minutes (about 19 years), found {v}",
+                        crate::dist::MAX_MINUTES
+                    ),
+                ));
+            }
         }
         let Some(kind) = s.incidents.kind_index(kind_name) else {
             let names: Vec<_> = s.incidents.kinds.iter().map(|k| k.name.as_str()).collect();
@@ -650,6 +681,13 @@ pub fn parse_replay<R: Read>(
             on_scene_min: row.on_scene_min,
             case_min: row.case_min,
         });
+    }
+    if out.is_empty() {
+        return Err(row_err(
+            header_line,
+            "no incidents: the file has a header but no rows, so there is nothing to simulate"
+                .into(),
+        ));
     }
     out.sort_by(|a, b| a.call_min.total_cmp(&b.call_min).then(a.id.cmp(&b.id)));
     Ok(out)

@@ -13,6 +13,7 @@ use policesim::experiment::{self, RunOptions};
 use policesim::incidents::{Generator, StreamModel, read_replay, write_replay};
 use policesim::output::{self, OutputDir};
 use policesim::report;
+use policesim::scenario::limits::{MAX_DAYS, MAX_THREADS};
 use policesim::scenario::{MIN_PER_DAY, Scenario, ScenarioError};
 
 /// Compare ways of organising county policing on response times and officer load.
@@ -104,6 +105,9 @@ struct RunArgs {
     /// Skip charts and report.html.
     #[arg(long, conflicts_with = "png")]
     no_charts: bool,
+    /// Run even when the work estimate is over the event or memory budget.
+    #[arg(long)]
+    force: bool,
 }
 
 fn main() -> ExitCode {
@@ -215,6 +219,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if !(days.is_finite() && days > 0.0) {
                 bail!("--days must be a positive number, found {days}");
             }
+            if days > MAX_DAYS {
+                bail!("--days too large (max {MAX_DAYS}), found {days}");
+            }
             let model = StreamModel::new(&s);
             let stream = Generator::new(
                 &s,
@@ -286,6 +293,11 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
     }
     opts.per_incident = args.per_incident;
     opts.strategies = args.strategies.clone();
+    opts.force = args.force;
+    let threads = args.threads.unwrap_or(0);
+    if threads > MAX_THREADS {
+        bail!("--threads too large (max {MAX_THREADS}), found {threads}");
+    }
     if let Some(path) = &args.incidents {
         let rows = read_replay(path, &s)?;
         let horizon = opts.days * MIN_PER_DAY;
@@ -299,7 +311,6 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
         }
         opts.replay = Some(rows);
     }
-    let threads = args.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

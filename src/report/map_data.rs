@@ -327,7 +327,9 @@ impl MapData {
 
 fn density(s: &Scenario) -> Density {
     // Sample enough days of the stream for DENSITY_SAMPLE incidents.
-    let days = (DENSITY_SAMPLE as f64 / s.incidents.per_day).max(1.0);
+    // At most a year: a quiet county's sample stays small, and the
+    // generator never steps through centuries of empty hours.
+    let days = (DENSITY_SAMPLE as f64 / s.incidents.per_day).clamp(1.0, 365.0);
     let model = StreamModel::new(s);
     let sample: Vec<_> = Generator::new(s, &model, s.seed, 0, days * MIN_PER_DAY)
         .map(|i| i.pos)

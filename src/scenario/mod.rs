@@ -6,6 +6,7 @@
 //! builds the domain types below, which is all the engine ever sees.
 
 pub(crate) mod diag;
+pub mod limits;
 mod network;
 pub mod raw;
 mod validate;

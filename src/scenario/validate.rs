@@ -1,6 +1,7 @@
 //! From the raw file to a [`Scenario`]: every cross-check with its key path.
 
 use super::diag::{Collector, ScenarioError};
+use super::limits;
 use super::raw::{DEFAULT_DETOUR, DEFAULT_SPEED_KMH};
 use super::raw::{RawDemand, RawDist, RawScenario};
 use super::{
@@ -23,6 +24,10 @@ pub(super) fn parse_and_validate(src: &str, file: &str) -> Result<Scenario, Scen
         .map_err(|e| ScenarioError::Invalid(vec![c.syntax_error(&e)]))?;
     let raw: RawScenario = serde_path_to_error::deserialize(de)
         .map_err(|e| ScenarioError::Invalid(vec![c.serde_error(e)]))?;
+    // Counts and sizes first: nothing below may allocate or loop for them.
+    if !limits::check_raw(&raw, &mut c) {
+        return Err(ScenarioError::Invalid(c.errors));
+    }
     let scenario = build(raw, file, &mut c);
     match scenario {
         Some(mut s) if c.errors.is_empty() => {
@@ -156,6 +161,9 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         c.error("demand", "the scenario needs at least one [[demand]] point");
     }
     let mut demand = Vec::with_capacity(raw.demand.len());
+    // Key, label and position of each positioned demand point, for the
+    // distance check.
+    let mut demand_pos = Vec::new();
     for (i, dp) in raw.demand.iter().enumerate() {
         let key = format!("demand[{i}]");
         check_num(c, &format!("{key}.weight"), dp.weight, 0.0, false);
@@ -168,13 +176,14 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
             continue;
         }
         let pos = point(c, &key, dp.x_km, dp.y_km, dp.lat, dp.lon, projection).unwrap_or_default();
+        let label = dp.name.as_ref().map_or_else(
+            || format!("demand point {i}"),
+            |n| format!("demand point {n:?}"),
+        );
         if let Some(b) = &boundary {
-            let label = dp.name.as_ref().map_or_else(
-                || format!("demand point {i}"),
-                |n| format!("demand point {n:?}"),
-            );
             warn_outside(c, &key, &label, pos, b);
         }
+        demand_pos.push((key.clone(), label, pos));
         let station = match &dp.station {
             Some(id) => match stations.iter().position(|s| &s.id == id) {
                 Some(s) => s,
@@ -198,8 +207,14 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
             target_min: dp.target_min,
         });
     }
-    if !demand.is_empty() && demand.iter().map(|d| d.weight).sum::<f64>() <= 0.0 {
+    let total_weight: f64 = demand.iter().map(|d| d.weight).sum();
+    if !demand.is_empty() && total_weight <= 0.0 {
         c.error("demand", "at least one demand point needs a weight > 0");
+    } else if total_weight.is_infinite() {
+        c.error(
+            "demand",
+            "the weights' sum must be finite, found inf (scale them down: only their ratios count)",
+        );
     }
 
     let incidents = incidents(&raw, c);
@@ -207,6 +222,7 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
     let zones = zones(&raw, &stations, c);
     let squads = squads(&raw, projection, c);
     let specialists = specialists(&raw, projection, c);
+    limits::check_positions(c, &stations, &demand_pos, &squads, &specialists);
 
     if !strategy::any_section(&raw.strategies) {
         c.error(
@@ -249,6 +265,32 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         warnings: Vec::new(),
     };
     scenario.strategies = strategy::from_raw(&raw.strategies, &scenario, c);
+    if !c.errors.is_empty() {
+        return None;
+    }
+    // Every unit is built one at a time below: refuse a fleet too large first.
+    for cfg in &scenario.strategies {
+        let n = cfg.fleet_size(&scenario);
+        if n > limits::MAX_FLEET {
+            c.error(
+                format!("strategies.{}", cfg.name()),
+                format!(
+                    "fields {n} units and desks in all: too many (max {}); lower its units or the stations' units",
+                    limits::MAX_FLEET
+                ),
+            );
+        }
+        let centre =
+            limits::map_centre(&scenario.stations.iter().map(|s| s.pos).collect::<Vec<_>>());
+        for p in cfg.standby_posts() {
+            if let Some(why) = limits::far_from(centre, p) {
+                c.error(
+                    format!("strategies.{}.mobile_standby", cfg.name()),
+                    format!("a standby post {why}"),
+                );
+            }
+        }
+    }
     if !c.errors.is_empty() {
         return None;
     }

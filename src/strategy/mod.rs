@@ -112,6 +112,51 @@ impl StrategyConfig {
         }
     }
 
+    /// Units (and desks) the strategy would field, counted in `u64` from the
+    /// scenario's numbers without building anything: the fleet-size check
+    /// before [`StrategyConfig::plan`] allocates a unit at a time.
+    pub fn fleet_size(&self, s: &Scenario) -> u64 {
+        let stations = s.stations.len() as u64;
+        let squads: u64 = s.squads.iter().map(|q| u64::from(q.units)).sum();
+        let per_station = |units_at: &dyn Fn(usize) -> u32| -> u64 {
+            (0..s.stations.len()).map(|i| u64::from(units_at(i))).sum()
+        };
+        let zone = |c: &ZoneCooperationConfig| -> u64 {
+            let groups: u64 = (0..s.zones.len())
+                .map(|z| u64::from(c.groups_in(s, z)))
+                .sum();
+            let outside = (0..s.stations.len())
+                .filter(|&i| s.zone_of(i).is_none())
+                .count() as u64;
+            groups
+                + stations * u64::from(c.desk_officers_per_station)
+                + outside
+                    * (u64::from(c.outside_units_per_station) + u64::from(c.outside_callin_units))
+        };
+        let own = match self {
+            StrategyConfig::PerStation(c) => {
+                per_station(&|i| c.units_at(s, i)) + stations * u64::from(c.callin_units)
+            }
+            StrategyConfig::ZoneCooperation(c) => zone(c),
+            StrategyConfig::TrafficMerged(m) => {
+                let base = match &m.base {
+                    MergedBase::PerStation(c) => {
+                        per_station(&|i| c.units_at(s, i)) + stations * u64::from(c.callin_units)
+                    }
+                    MergedBase::ZoneCooperation(c) => zone(c),
+                };
+                base + stations * u64::from(m.extra_units_per_station)
+            }
+            StrategyConfig::Efficiency(c) => {
+                u64::from(c.units) + stations * u64::from(c.desk_officers_per_station)
+            }
+            StrategyConfig::StationWhistle(c) => {
+                per_station(&|i| c.units_at(s, i)) + c.answering.len() as u64
+            }
+        };
+        own + squads
+    }
+
     /// The units this strategy fields and its roster, or who is short of people.
     pub fn plan(&self, s: &Scenario) -> Result<Plan, Vec<Shortage>> {
         match self {

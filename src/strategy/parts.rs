@@ -672,9 +672,15 @@ impl Grid {
             y0 = y0.min(p.y_km);
             y1 = y1.max(p.y_km);
         }
-        // About two posts per cell on average.
-        let area = ((x1 - x0) * (y1 - y0)).max(1e-6);
-        let cell_km = (2.0 * area / posts.len() as f64).sqrt().max(0.01);
+        // About two posts per cell on average, and never more cells along
+        // an axis than half the posts: on a line of posts (zero area) the
+        // cells follow the line instead of shrinking to nothing.
+        let (w, h) = (x1 - x0, y1 - y0);
+        let n = posts.len() as f64;
+        let cell_km = (2.0 * w * h / n)
+            .sqrt()
+            .max(w.max(h) / (n / 2.0).max(1.0))
+            .max(0.01);
         let nx = ((x1 - x0) / cell_km).floor() as i64 + 1;
         let ny = ((y1 - y0) / cell_km).floor() as i64 + 1;
         let mut cells = vec![Vec::new(); (nx * ny) as usize];
@@ -708,6 +714,59 @@ mod tests {
     use crate::engine::Crew;
     use crate::map::TravelModel;
     use rand::{RngExt, SeedableRng};
+
+    #[test]
+    fn posts_on_a_straight_road_get_cells_along_the_road() {
+        // 60 stations 2 km apart on one road: the bounding box has no area.
+        // Cells sized from the area would be 10 m wide, 11,800 of them, and
+        // every search would walk the empty ones.
+        let travel = TravelModel::Euclidean {
+            speed_kmh: 40.0,
+            detour: 1.3,
+            turnout_min: 1.0,
+        };
+        let fleet: Vec<UnitSpec> = (0..60)
+            .map(|i| UnitSpec {
+                name: String::new(),
+                station: i,
+                base: Point::new(2.0 * i as f64, 5.0),
+                crew: Crew {
+                    officers: 1,
+                    auxiliaries: 0,
+                },
+                kind: UnitKind::Pooled,
+                activation_min: 0.0,
+            })
+            .collect();
+        let units: Vec<UnitId> = (0..60).map(UnitId).collect();
+        let mut index = PostIndex::new(&fleet, &units, &travel);
+        let g = index.grid.as_ref().expect("60 posts get a grid");
+        // 118 km in cells of 118 / 30 km: 30 or 31 cells along the road
+        // (rounding decides whether the last post opens a cell), one across.
+        assert_eq!(g.ny, 1);
+        assert!((30..=31).contains(&g.nx), "{} cells", g.nx);
+        assert!((g.cell_km - 118.0 / 30.0).abs() < 1e-12);
+        assert!(g.posts.iter().all(|c| c.len() <= 3));
+        // Still exactly the nearest free unit, with most units busy.
+        for u in 0..60 {
+            index.set_free(UnitId(u), u % 7 == 3);
+        }
+        for x in [-50.0, 0.0, 33.3, 61.0, 118.0, 500.0] {
+            let to = Point::new(x, 9.0);
+            let expected = (0..60u32)
+                .filter(|u| u % 7 == 3)
+                .min_by(|&a, &b| {
+                    let ta = travel.response_min(fleet[a as usize].base, to);
+                    let tb = travel.response_min(fleet[b as usize].base, to);
+                    ta.total_cmp(&tb).then(a.cmp(&b))
+                })
+                .map(UnitId);
+            assert_eq!(
+                index.nearest_free_to(to, crate::map::NO_HANDLE, &travel),
+                expected
+            );
+        }
+    }
 
     #[test]
     fn the_post_grid_finds_exactly_the_unit_a_full_scan_finds() {

@@ -107,7 +107,8 @@ impl PerStationConfig {
                 0.0,
                 pools[i],
             );
-            if let Some(extra) = extra {
+            // Without merged units there may be no squad to staff them.
+            if let Some(extra) = extra.filter(|&e| e > 0) {
                 // Traffic units merged in: staffed by the nearest squad.
                 let q = nearest_squad(s, st.pos);
                 add_station_units(

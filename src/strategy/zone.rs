@@ -275,7 +275,8 @@ impl ZoneCooperationConfig {
             );
         }
         for (i, st) in s.stations.iter().enumerate() {
-            if let Some(extra) = extra {
+            // Without merged units there may be no squad to staff them.
+            if let Some(extra) = extra.filter(|&e| e > 0) {
                 // Traffic units merged in: staffed by the nearest squad.
                 let q = nearest_squad(s, st.pos);
                 add_station_units(

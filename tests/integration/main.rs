@@ -14,6 +14,7 @@ mod determinism;
 mod dispatch_rules;
 mod generate_round_trip;
 mod hypercube_matches;
+mod limits_and_warnings;
 mod map_geojson;
 mod no_allocation_per_event;
 mod output_folder;

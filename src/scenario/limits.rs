@@ -1,0 +1,371 @@
+//! Upper (and a few lower) limits on what a scenario may ask for.
+//!
+//! Each limit is far beyond any county (the largest Chinese county has a few
+//! hundred police stations and a few thousand officers) and far below what
+//! would exhaust memory or never finish. Counts are checked here, before
+//! anything is allocated for them, and sums of counts are taken in `u64`, so
+//! no count wraps. The README's "Limits and budgets" table lists them.
+
+/// Most `[[stations]]` entries.
+pub const MAX_STATIONS: usize = 10_000;
+/// Most `[[demand]]` entries.
+pub const MAX_DEMAND_POINTS: usize = 1_000_000;
+/// Most `[[incidents.kinds]]` entries.
+pub const MAX_KINDS: usize = 1_000;
+/// Most officers or auxiliaries one entry (station, squad, specialist unit)
+/// may have, and most people in the whole scenario (every station, squad and
+/// specialist unit, officers and auxiliaries together).
+pub const MAX_PEOPLE: u64 = 1_000_000;
+/// Most units (or groups, call-in units, desk officers) one key may ask for.
+pub const MAX_UNITS: u32 = 10_000;
+/// Most units one strategy may field in all (with its desks).
+pub const MAX_FLEET: u64 = 100_000;
+/// Most officers, or auxiliaries, in one crew.
+pub const MAX_CREW: u32 = 100;
+/// Most calls a day (`[incidents] per_day`).
+pub const MAX_CALLS_PER_DAY: f64 = 1_000_000.0;
+/// Fewest calls a day (`[incidents] per_day`): one call in about 27 years.
+/// Below it, a run or the map's call-density sample would step through
+/// centuries of empty hours.
+pub const MIN_CALLS_PER_DAY: f64 = 1e-4;
+/// Longest run, days (`[scenario] days`, `--days`): 100 years.
+pub const MAX_DAYS: f64 = 36_525.0;
+/// Most replications (`[scenario] replications`, `--replications`).
+pub const MAX_REPLICATIONS: u32 = 100_000;
+/// Most worker threads (`--threads`).
+pub const MAX_THREADS: usize = 256;
+/// Furthest any position may lie from the map centre, km: no county is
+/// wider, and a far position (a typo in a coordinate) would make the
+/// nearest-post search cover an empty continent.
+pub const MAX_DISTANCE_KM: f64 = 1_000.0;
+
+/// Simulated events a run may take without `run --force`: about a minute
+/// or two on one core at the measured 10-30 million events/s.
+pub const EVENT_BUDGET: u64 = 2_000_000_000;
+/// Memory the per-incident records of a run (`--per-incident`) may take
+/// without `run --force`, bytes (4 GiB).
+pub const MEMORY_BUDGET_BYTES: u64 = 4 << 30;
+
+use super::diag::Collector;
+use super::raw::{RawCrew, RawScenario};
+use super::{Specialist, Squad, Station};
+use crate::map::Point;
+
+/// Largest `|x_km|` or `|y_km|` of any position, km: more than the Earth's
+/// circumference, so only a typo or an overflowed number reaches it.
+pub const MAX_COORD_KM: f64 = 100_000.0;
+
+/// Records "too large" at `key` when `value > max`; returns whether it fits.
+fn at_most<T: PartialOrd + std::fmt::Display>(
+    c: &mut Collector,
+    key: &str,
+    value: T,
+    max: T,
+) -> bool {
+    let ok = value <= max;
+    if !ok {
+        c.error(key, format!("too large (max {max}), found {value}"));
+    }
+    ok
+}
+
+fn crew_ok(c: &mut Collector, key: &str, crew: Option<RawCrew>) -> bool {
+    let Some(crew) = crew else { return true };
+    at_most(c, &format!("{key}.officers"), crew.officers, MAX_CREW)
+        & at_most(c, &format!("{key}.auxiliaries"), crew.auxiliaries, MAX_CREW)
+}
+
+/// Checks every count and size of the file against the limits above,
+/// before anything is built from them. Returns whether all fit.
+pub(crate) fn check_raw(raw: &RawScenario, c: &mut Collector) -> bool {
+    let mut ok = true;
+    let m = &raw.scenario;
+    if m.days.is_finite() {
+        ok &= at_most(c, "scenario.days", m.days, MAX_DAYS);
+    }
+    ok &= at_most(c, "scenario.replications", m.replications, MAX_REPLICATIONS);
+    ok &= at_most(c, "stations", raw.stations.len(), MAX_STATIONS);
+    ok &= at_most(c, "demand", raw.demand.len(), MAX_DEMAND_POINTS);
+    ok &= at_most(c, "incidents.kinds", raw.incidents.kinds.len(), MAX_KINDS);
+    ok &= at_most(c, "zones", raw.zones.len(), MAX_STATIONS);
+    ok &= at_most(c, "traffic_squads", raw.traffic_squads.len(), MAX_STATIONS);
+    ok &= at_most(
+        c,
+        "specialist_units",
+        raw.specialist_units.len(),
+        MAX_STATIONS,
+    );
+    if !ok {
+        // Too many entries: checking each of them would only repeat it.
+        return false;
+    }
+    let per_day = raw.incidents.per_day;
+    if per_day.is_finite() && per_day > 0.0 {
+        ok &= at_most(c, "incidents.per_day", per_day, MAX_CALLS_PER_DAY);
+        if per_day < MIN_CALLS_PER_DAY {
+            c.error(
+                "incidents.per_day",
+                format!(
+                    "too small (min {MIN_CALLS_PER_DAY}, one call in about 27 years), found {per_day:e}"
+                ),
+            );
+            ok = false;
+        }
+    }
+    // People, counted in u64 so that no sum wraps.
+    let mut people: u64 = 0;
+    for (i, s) in raw.stations.iter().enumerate() {
+        let key = format!("stations[{i}]");
+        ok &= at_most(
+            c,
+            &format!("{key}.officers"),
+            u64::from(s.officers),
+            MAX_PEOPLE,
+        );
+        ok &= at_most(
+            c,
+            &format!("{key}.auxiliaries"),
+            u64::from(s.auxiliaries),
+            MAX_PEOPLE,
+        );
+        if let Some(u) = s.units {
+            ok &= at_most(c, &format!("{key}.units"), u, MAX_UNITS);
+        }
+        people += u64::from(s.officers) + u64::from(s.auxiliaries);
+    }
+    for (i, d) in raw.demand.iter().enumerate() {
+        if d.spread_km.is_finite() {
+            ok &= at_most(
+                c,
+                &format!("demand[{i}].spread_km"),
+                d.spread_km,
+                MAX_DISTANCE_KM,
+            );
+        }
+    }
+    for (i, k) in raw.incidents.kinds.iter().enumerate() {
+        let key = format!("incidents.kinds[{i}]");
+        ok &= at_most(c, &format!("{key}.units"), k.units, MAX_UNITS);
+        if let Some(e) = k.escalation {
+            ok &= at_most(c, &format!("{key}.escalation.units"), e.units, MAX_UNITS);
+        }
+    }
+    for (i, z) in raw.zones.iter().enumerate() {
+        if let Some(g) = z.groups {
+            ok &= at_most(c, &format!("zones[{i}].groups"), g, MAX_UNITS);
+        }
+    }
+    // A squad or specialist unit without officers/auxiliaries gets four
+    // people per post (see `people` in validation).
+    let default_people = |units: u32, crew: Option<RawCrew>, officers: bool| -> u64 {
+        let per = crew.map_or(1, |c| if officers { c.officers } else { c.auxiliaries });
+        4 * u64::from(units) * u64::from(per)
+    };
+    for (i, q) in raw.traffic_squads.iter().enumerate() {
+        let key = format!("traffic_squads[{i}]");
+        ok &= at_most(c, &format!("{key}.units"), q.units, MAX_UNITS);
+        ok &= crew_ok(c, &format!("{key}.crew"), q.crew);
+        let off = q
+            .officers
+            .map_or_else(|| default_people(q.units, q.crew, true), u64::from);
+        let aux = q
+            .auxiliaries
+            .map_or_else(|| default_people(q.units, q.crew, false), u64::from);
+        ok &= at_most(c, &format!("{key}.officers"), off, MAX_PEOPLE);
+        ok &= at_most(c, &format!("{key}.auxiliaries"), aux, MAX_PEOPLE);
+        people += off + aux;
+    }
+    for (i, u) in raw.specialist_units.iter().enumerate() {
+        let key = format!("specialist_units[{i}]");
+        ok &= crew_ok(c, &format!("{key}.crew"), u.crew);
+        let off = u
+            .officers
+            .map_or_else(|| default_people(1, u.crew, true), u64::from);
+        let aux = u
+            .auxiliaries
+            .map_or_else(|| default_people(1, u.crew, false), u64::from);
+        ok &= at_most(c, &format!("{key}.officers"), off, MAX_PEOPLE);
+        ok &= at_most(c, &format!("{key}.auxiliaries"), aux, MAX_PEOPLE);
+        people += off + aux;
+    }
+    if ok && people > MAX_PEOPLE {
+        c.error(
+            "stations",
+            format!(
+                "too many people in all (max {MAX_PEOPLE} officers and auxiliaries over every station, traffic squad and specialist unit), found {people}"
+            ),
+        );
+        ok = false;
+    }
+    let st = &raw.strategies;
+    let mut units = |c: &mut Collector, key: &str, v: u32| ok &= at_most(c, key, v, MAX_UNITS);
+    if let Some(p) = &st.per_station {
+        units(c, "strategies.per_station.units", p.units);
+        units(c, "strategies.per_station.callin_units", p.callin_units);
+    }
+    if let Some(z) = &st.zone_cooperation {
+        let k = "strategies.zone_cooperation";
+        units(c, &format!("{k}.groups_per_zone"), z.groups_per_zone);
+        units(
+            c,
+            &format!("{k}.desk_officers_per_station"),
+            z.desk_officers_per_station,
+        );
+        units(
+            c,
+            &format!("{k}.outside_units_per_station"),
+            z.outside_units_per_station,
+        );
+        units(
+            c,
+            &format!("{k}.outside_callin_units"),
+            z.outside_callin_units,
+        );
+        if let Some(g) = z.saturation_max_groups {
+            units(c, &format!("{k}.saturation_max_groups"), g);
+        }
+    }
+    if let Some(t) = &st.traffic_merged {
+        units(
+            c,
+            "strategies.traffic_merged.extra_units_per_station",
+            t.extra_units_per_station,
+        );
+    }
+    if let Some(e) = &st.efficiency {
+        units(c, "strategies.efficiency.units", e.units);
+        units(
+            c,
+            "strategies.efficiency.desk_officers_per_station",
+            e.desk_officers_per_station,
+        );
+    }
+    if let Some(w) = &st.station_whistle {
+        units(c, "strategies.station_whistle.units", w.units);
+    }
+    let crews = [
+        (
+            "strategies.per_station.crew",
+            st.per_station.as_ref().and_then(|p| p.crew),
+        ),
+        (
+            "strategies.zone_cooperation.crew",
+            st.zone_cooperation.as_ref().and_then(|z| z.crew),
+        ),
+        (
+            "strategies.zone_cooperation.outside_crew",
+            st.zone_cooperation.as_ref().and_then(|z| z.outside_crew),
+        ),
+        (
+            "strategies.efficiency.crew",
+            st.efficiency.as_ref().and_then(|e| e.crew),
+        ),
+        (
+            "strategies.station_whistle.crew",
+            st.station_whistle.as_ref().and_then(|w| w.crew),
+        ),
+    ];
+    for (key, crew) in crews {
+        ok &= crew_ok(c, key, crew);
+    }
+    ok
+}
+
+/// The map centre: the component-wise median of the stations' positions
+/// (one mistyped station cannot move it). The origin without stations.
+pub fn map_centre(stations: &[Point]) -> Point {
+    let median = |mut v: Vec<f64>| -> f64 {
+        if v.is_empty() {
+            return 0.0;
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            0.5 * (v[n / 2 - 1] + v[n / 2])
+        }
+    };
+    Point::new(
+        median(stations.iter().map(|p| p.x_km).collect()),
+        median(stations.iter().map(|p| p.y_km).collect()),
+    )
+}
+
+/// Why `pos` is no place in a county near `centre`, if it is not.
+pub fn far_from(centre: Point, pos: Point) -> Option<String> {
+    if pos.x_km.abs() > MAX_COORD_KM || pos.y_km.abs() > MAX_COORD_KM {
+        // Huge numbers in exponent form: 1e154 has 155 digits.
+        let km = |v: f64| {
+            if v.abs() >= 1e6 {
+                format!("{v:e}")
+            } else {
+                format!("{v}")
+            }
+        };
+        return Some(format!(
+            "lies at x {} km, y {} km: coordinates must be within ±{MAX_COORD_KM} km",
+            km(pos.x_km),
+            km(pos.y_km)
+        ));
+    }
+    let d = centre.distance_km(pos);
+    (d > MAX_DISTANCE_KM).then(|| {
+        format!(
+            "lies {d:.0} km from the map centre (the stations' median position, x {:.1} km, y {:.1} km); every position must be within {MAX_DISTANCE_KM} km of it: check the coordinates",
+            centre.x_km, centre.y_km
+        )
+    })
+}
+
+/// Refuses stations, demand points, squads and specialist units that lie
+/// too far from the map centre, naming each.
+pub(crate) fn check_positions(
+    c: &mut Collector,
+    stations: &[Station],
+    demand: &[(String, String, Point)],
+    squads: &[Squad],
+    specialists: &[Specialist],
+) {
+    let centre = map_centre(&stations.iter().map(|s| s.pos).collect::<Vec<_>>());
+    let check = |c: &mut Collector, key: String, what: String, pos: Point| {
+        if let Some(why) = far_from(centre, pos) {
+            c.error(key, format!("{what} {why}"));
+        }
+    };
+    for (i, s) in stations.iter().enumerate() {
+        check(
+            c,
+            format!("stations[{i}]"),
+            format!("station {:?}", s.id),
+            s.pos,
+        );
+    }
+    for (key, what, pos) in demand {
+        check(c, key.clone(), what.clone(), *pos);
+    }
+    for (i, q) in squads.iter().enumerate() {
+        check(
+            c,
+            format!("traffic_squads[{i}]"),
+            format!("traffic squad {:?}", q.id),
+            q.pos,
+        );
+        if let Some(a) = q.urban {
+            check(
+                c,
+                format!("traffic_squads[{i}].urban"),
+                format!("the urban area of traffic squad {:?}", q.id),
+                a.centre,
+            );
+        }
+    }
+    for (i, u) in specialists.iter().enumerate() {
+        check(
+            c,
+            format!("specialist_units[{i}]"),
+            format!("specialist unit {:?}", u.id),
+            u.pos,
+        );
+    }
+}
