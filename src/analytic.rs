@@ -26,6 +26,23 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     b / (1.0 - rho * (1.0 - b))
 }
 
+/// The fewest servers `c` with Erlang C at most `max_wait_prob` for an
+/// offered load of `a` erlangs (the classic staffing question; Tijms,
+/// *A First Course in Stochastic Models*, table of minimal c).
+///
+/// ```
+/// // 10 erlangs: P(wait) <= 0.2 needs 14 servers, <= 0.1 needs 16.
+/// assert_eq!(policesim::analytic::min_servers(10.0, 0.2), 14);
+/// assert_eq!(policesim::analytic::min_servers(10.0, 0.1), 16);
+/// ```
+pub fn min_servers(a: f64, max_wait_prob: f64) -> u32 {
+    let mut c = 1;
+    while erlang_c(c, a) > max_wait_prob {
+        c += 1;
+    }
+    c
+}
+
 /// Exact figures of an M/M/c queue.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Mmc {

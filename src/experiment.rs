@@ -354,3 +354,56 @@ fn select(s: &Scenario, names: &[String]) -> Result<Vec<usize>, ExperimentError>
         })
         .collect()
 }
+
+/// Runs replications `reps` of strategy `index` with `plan` (which may field
+/// other units than the scenario's own plan, as the optimiser's allocations
+/// do) and summarises each replication on its own, in replication order.
+///
+/// Replication `r` sees the same incidents as replication `r` of
+/// [`run`] and of every other plan (common random numbers), so the
+/// per-replication figures of two plans pair up. Replications run in
+/// parallel on rayon's current pool; the result does not depend on the
+/// number of threads.
+pub fn replication_summaries(
+    s: &Scenario,
+    index: usize,
+    plan: &Plan,
+    days: f64,
+    seed: u64,
+    reps: std::ops::Range<u32>,
+) -> Vec<StrategySummary> {
+    let cfg = &s.strategies[index];
+    let model = StreamModel::new(s);
+    let horizon_min = days * MIN_PER_DAY;
+    let spec = RunSpec {
+        horizon_min,
+        warmup_min: s.warmup_min(),
+        ready_delay_min: cfg.ready_delay_min(s),
+        case_factor: cfg.case_factor(),
+        per_incident: false,
+    };
+    let reps: Vec<u32> = reps.collect();
+    reps.par_iter()
+        .map(|&r| {
+            let sim = Sim::new(s, &plan.fleet, &plan.roster, spec);
+            let mut out = cfg.run(sim, plan, Generator::new(s, &model, seed, r, horizon_min));
+            let hists = out.recorder.take_hists();
+            let mut summary = summarise(
+                SummaryInput {
+                    strategy: cfg.name(),
+                    scenario: s,
+                    fleet: &plan.fleet,
+                    roster: &plan.roster,
+                    from_min: s.warmup_min(),
+                    to_min: horizon_min,
+                },
+                std::slice::from_ref(&out),
+                &hists,
+            );
+            for row in &mut summary.per_replication {
+                row.replication = r;
+            }
+            summary
+        })
+        .collect()
+}

@@ -58,6 +58,7 @@ pub mod experiment;
 pub mod incidents;
 pub mod map;
 pub mod metrics;
+pub mod optimise;
 pub mod output;
 pub mod report;
 pub mod roads;

@@ -28,6 +28,8 @@ struct Cli {
 enum Command {
     /// Run every strategy of a scenario and compare them.
     Run(RunArgs),
+    /// Find the staffing with the fewest people on duty that meets targets.
+    Optimise(OptimiseArgs),
     /// Validate a scenario and print what it contains.
     Check {
         /// Scenario file (TOML).
@@ -108,6 +110,54 @@ struct RunArgs {
     /// Run even when the work estimate is over the event or memory budget.
     #[arg(long)]
     force: bool,
+}
+
+/// Where `optimise` targets apply.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum EachArg {
+    /// Every station's jurisdiction.
+    Station,
+    /// Every zone.
+    Zone,
+}
+
+#[derive(Debug, clap::Args)]
+struct OptimiseArgs {
+    /// Scenario file (TOML).
+    scenario: PathBuf,
+    /// The strategy whose staffing is chosen.
+    #[arg(long)]
+    strategy: String,
+    /// A target 'METRIC OP VALUE', e.g. 'within_target_pct >= 80' (repeatable).
+    #[arg(long = "target", required = true, value_name = "'METRIC OP VALUE'")]
+    targets: Vec<String>,
+    /// Apply the targets to every station or every zone, not the whole area.
+    #[arg(long, value_enum)]
+    each: Option<EachArg>,
+    /// Also report the people each pool needs so nobody averages more than H hours a week on duty.
+    #[arg(long, value_name = "H")]
+    max_duty_hours: Option<f64>,
+    /// Replications of every allocation (default: the scenario's, at least 2).
+    #[arg(long)]
+    replications: Option<u32>,
+    /// Most replications an undecided allocation gets (default: 4 x --replications).
+    #[arg(long)]
+    max_replications: Option<u32>,
+    /// Simulated days per replication (default: the scenario's).
+    #[arg(long)]
+    days: Option<f64>,
+    /// Seed of every random stream (default: the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output directory (default: out/<scenario name>-optimise).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No progress line and no timing line.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 fn main() -> ExitCode {
@@ -270,6 +320,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Run(args) => run_command(args),
+        Command::Optimise(args) => optimise_command(args),
     }
 }
 
@@ -374,4 +425,136 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn optimise_command(args: OptimiseArgs) -> Result<ExitCode> {
+    use policesim::optimise::{self, Each, OptimiseOptions, Target};
+    let s = load(&args.scenario)?;
+    let src = std::fs::read_to_string(&args.scenario)
+        .with_context(|| format!("{}: cannot read", args.scenario.display()))?;
+    let targets = args
+        .targets
+        .iter()
+        .map(|t| t.parse::<Target>())
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(h) = args.max_duty_hours
+        && !(h.is_finite() && h > 0.0)
+    {
+        bail!("--max-duty-hours must be a positive number of hours, found {h}");
+    }
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(format!("{}-optimise", s.name)));
+    // Checked and started before any work: a bad --out fails at once.
+    let mut out = OutputDir::create(&dir)?;
+    let mut opts = OptimiseOptions::new(&s, &args.strategy, targets);
+    opts.each = match args.each {
+        None => Each::Area,
+        Some(EachArg::Station) => Each::Station,
+        Some(EachArg::Zone) => Each::Zone,
+    };
+    if let Some(r) = args.replications {
+        opts.replications = r;
+        opts.max_replications = r.saturating_mul(4);
+    }
+    if let Some(r) = args.max_replications {
+        opts.max_replications = r;
+    }
+    if let Some(d) = args.days {
+        opts.days = d;
+    }
+    if let Some(seed) = args.seed {
+        opts.seed = seed;
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("cannot start worker threads")?;
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let bar = if show {
+        ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template(
+                "{spinner} {pos} allocation(s) evaluated [{elapsed_precise}] {msg}",
+            )
+            .expect("valid template"),
+        )
+    } else {
+        ProgressBar::hidden()
+    };
+    let started = Instant::now();
+    let result = pool.install(|| {
+        optimise::optimise(&s, &opts, &|e| {
+            bar.inc(1);
+            bar.set_message(format!(
+                "last: {} {}",
+                e.allocation.iter().sum::<u32>(),
+                e.status.word()
+            ));
+        })
+    })?;
+    bar.finish_and_clear();
+    let wall = started.elapsed();
+    let mut files = vec![("optimise.csv", report::optimise_csv(&result)?)];
+    if result.best.is_some() {
+        let toml = optimise::optimised_toml(&src, &args.scenario, &result)?;
+        files.push(("optimised.toml", toml.into_bytes()));
+    }
+    let needs = match (args.max_duty_hours, result.best()) {
+        (Some(h), Some(best)) => {
+            let chosen = optimise::apply(
+                &s,
+                s.strategies
+                    .iter()
+                    .position(|c| c.name() == result.strategy)
+                    .expect("the optimiser found the strategy"),
+                result.lever,
+                &best.allocation,
+            );
+            let cfg = chosen
+                .strategies
+                .iter()
+                .find(|c| c.name() == result.strategy)
+                .expect("the optimiser found the strategy");
+            let plan = cfg
+                .plan(&chosen)
+                .map_err(|_| anyhow::anyhow!("the chosen allocation cannot be staffed"))?;
+            Some((h, optimise::pool_needs(&plan.roster, h)))
+        }
+        _ => None,
+    };
+    // The summary first: a failure to write the folder loses no results.
+    print!(
+        "{}",
+        report::render_optimise(
+            &s.name,
+            &result,
+            needs.as_ref().map(|(h, n)| (*h, n.as_slice()))
+        )
+    );
+    println!();
+    for (name, bytes) in &files {
+        out.file(name, |w| -> Result<()> {
+            use std::io::Write as _;
+            w.write_all(bytes)
+                .with_context(|| format!("{}: cannot write", dir.join(name).display()))
+        })?;
+    }
+    let written = out.commit()?;
+    for p in &written {
+        println!("wrote {}", p.display());
+    }
+    if !args.quiet {
+        eprintln!(
+            "evaluated {} allocation(s) in {:.1} s ({} thread(s))",
+            result.evaluations.len(),
+            wall.as_secs_f64(),
+            pool.current_num_threads()
+        );
+    }
+    Ok(if result.best.is_some() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
 }

@@ -10,11 +10,15 @@ mod files;
 pub mod geojson;
 pub mod html;
 pub mod map_data;
+mod optimise;
 mod table;
 
 pub use files::{
     AreaTarget, COMPARISON_COLUMNS, ChartOptions, INCIDENT_COLUMNS, OutputError, RunInfo,
     SUMMARY_COLUMNS, SummaryFile, area_targets, describe_targets, redraw, summary_csv_rows,
     summary_file, write_into, write_outputs,
+};
+pub use optimise::{
+    OPTIMISE_HEADLINE_COLUMNS, OPTIMISE_LEAD_COLUMNS, optimise_csv, render_optimise,
 };
 pub use table::{describe, render_analysis, render_comparison, render_table};

@@ -17,7 +17,7 @@ use crate::scenario::Scenario;
 
 /// How a column's cells are aligned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Align {
+pub(crate) enum Align {
     Left,
     Right,
 }
@@ -42,7 +42,7 @@ enum Line {
 
 /// A console table: columns of a minimum width, each as wide as its widest
 /// cell in display columns, separated by a gap.
-struct Table {
+pub(crate) struct Table {
     /// Alignment, minimum width and the gap before each column.
     cols: Vec<(Align, usize, &'static str)>,
     lines: Vec<Line>,
@@ -50,7 +50,7 @@ struct Table {
 
 impl Table {
     /// Columns of `(alignment, minimum width)`, one space apart.
-    fn new(cols: &[(Align, usize)]) -> Self {
+    pub(crate) fn new(cols: &[(Align, usize)]) -> Self {
         Self {
             cols: cols
                 .iter()
@@ -67,17 +67,17 @@ impl Table {
         self
     }
 
-    fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
+    pub(crate) fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
         self.lines
             .push(Line::Cells(cells.into_iter().map(Into::into).collect()));
     }
 
-    fn text(&mut self, text: impl Into<String>) {
+    pub(crate) fn text(&mut self, text: impl Into<String>) {
         self.lines.push(Line::Text(text.into()));
     }
 
     /// Writes the table, each line after `indent`, without trailing blanks.
-    fn write(&self, out: &mut String, indent: &str) {
+    pub(crate) fn write(&self, out: &mut String, indent: &str) {
         let mut widths: Vec<usize> = self.cols.iter().map(|c| c.1).collect();
         for line in &self.lines {
             if let Line::Cells(cells) = line {

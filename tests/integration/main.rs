@@ -17,6 +17,7 @@ mod hypercube_matches;
 mod limits_and_warnings;
 mod map_geojson;
 mod no_allocation_per_event;
+mod optimiser_finds_erlang_c_staffing;
 mod output_folder;
 mod queueing_theory;
 mod replay_is_exact;
