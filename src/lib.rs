@@ -55,6 +55,7 @@ pub mod compare;
 pub mod dist;
 pub mod engine;
 pub mod experiment;
+pub mod fit;
 pub mod incidents;
 pub mod map;
 pub mod metrics;

@@ -51,6 +51,24 @@ enum Command {
         #[arg(long)]
         png: bool,
     },
+    /// Fit a scenario's call stream, demand and delays to a call log.
+    Fit {
+        /// The call log (a replay CSV).
+        log: PathBuf,
+        /// Base scenario (TOML): everything not fitted is kept from it.
+        #[arg(long)]
+        scenario: PathBuf,
+        /// Fitted scenario to write; FITTED.fit.html is written beside it.
+        #[arg(long)]
+        out: PathBuf,
+        /// Side of the square demand cells, km.
+        #[arg(long, default_value_t = 2.0)]
+        cell_km: f64,
+        /// Write each kind's observed on-scene times as an empirical
+        /// distribution instead of the best-fitting family.
+        #[arg(long)]
+        empirical: bool,
+    },
     /// Write a generated incident stream as a replay CSV.
     Generate {
         /// Scenario file (TOML).
@@ -321,7 +339,82 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Run(args) => run_command(args),
         Command::Optimise(args) => optimise_command(args),
+        Command::Fit {
+            log,
+            scenario,
+            out,
+            cell_km,
+            empirical,
+        } => fit_command(&log, &scenario, &out, cell_km, empirical),
     }
+}
+
+/// Writes `text` to `path` through a temporary file renamed into place, so
+/// a failed write never leaves half a file.
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
+    let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("{}: cannot write", path.display()));
+    }
+    Ok(())
+}
+
+fn fit_command(
+    log: &Path,
+    scenario: &Path,
+    out: &Path,
+    cell_km: f64,
+    empirical: bool,
+) -> Result<ExitCode> {
+    use policesim::fit::{self, Call, FitOptions};
+    let s = load(scenario)?;
+    let base_text = std::fs::read_to_string(scenario)
+        .with_context(|| format!("{}: cannot read", scenario.display()))?;
+    let rows = read_replay(log, &s)?;
+    let calls: Vec<Call> = rows
+        .iter()
+        .map(|r| Call {
+            call_min: r.call_min,
+            pos: r.pos,
+            kind: r.kind as usize,
+            station: Some(r.station as usize),
+            dispatch_min: None,
+            arrive_min: None,
+            clear_min: None,
+            on_scene_min: r.on_scene_min,
+        })
+        .collect();
+    let opts = FitOptions { cell_km, empirical };
+    let f = fit::fit(&s, &calls, s.start_weekday, None, &opts)
+        .with_context(|| format!("{}: cannot fit", log.display()))?;
+    print!("{}", report::render_fit(&f));
+    let log_name = log.display().to_string();
+    let text = fit::write::fitted_toml(
+        &base_text,
+        &s,
+        &f,
+        &opts,
+        &fit::write::Paths {
+            base: scenario,
+            out,
+            log: &log_name,
+        },
+    )?;
+    // The fitted file must run as it is: check before writing it.
+    if let Err(e) = Scenario::from_toml(&text, &out.display().to_string()) {
+        bail!("the fitted scenario does not validate (please report this): {e}");
+    }
+    write_atomic(out, &text)?;
+    println!("wrote {}", out.display());
+    let html_path = out.with_extension("fit.html");
+    let html = report::fit_report(&f, &out.display().to_string(), &log_name)?;
+    write_atomic(&html_path, &html)?;
+    println!("wrote {}", html_path.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_command(args: RunArgs) -> Result<ExitCode> {

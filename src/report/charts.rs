@@ -38,7 +38,7 @@ pub const FONT_FAMILY: &str = "DejaVu Sans, Noto Sans CJK SC, Noto Sans SC, Sour
                                Microsoft YaHei, PingFang SC, WenQuanYi Micro Hei, sans-serif";
 static REGISTER: Once = Once::new();
 
-fn register_font() {
+pub(crate) fn register_font() {
     REGISTER.call_once(|| {
         // Also as plain "sans-serif", the family plotters falls back to
         // for any text not given a style.
@@ -130,7 +130,7 @@ fn fail<E: std::fmt::Display>(chart: &'static str) -> impl Fn(E) -> ChartError {
     }
 }
 
-fn font(size: u32) -> TextStyle<'static> {
+pub(crate) fn font(size: u32) -> TextStyle<'static> {
     (FONT_FAMILY, size).into_font().color(&BLACK)
 }
 

@@ -7,6 +7,7 @@
 
 pub mod charts;
 mod files;
+mod fit_html;
 pub mod geojson;
 pub mod html;
 pub mod map_data;
@@ -18,7 +19,8 @@ pub use files::{
     SUMMARY_COLUMNS, SummaryFile, area_targets, describe_targets, redraw, summary_csv_rows,
     summary_file, write_into, write_outputs,
 };
+pub use fit_html::{duration_svg, fit_report, rate_svg};
 pub use optimise::{
     OPTIMISE_HEADLINE_COLUMNS, OPTIMISE_LEAD_COLUMNS, optimise_csv, render_optimise,
 };
-pub use table::{describe, render_analysis, render_comparison, render_table};
+pub use table::{describe, render_analysis, render_comparison, render_fit, render_table};

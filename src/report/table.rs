@@ -654,6 +654,153 @@ pub fn render_analysis(a: &crate::analytic::Analysis) -> String {
     out
 }
 
+/// The summary `policesim fit` prints: the arrival fit with Kim & Whitt's
+/// test, then one table per kind with every candidate distribution's
+/// parameters, AIC and KS distance, the chosen one marked `*`.
+pub fn render_fit(f: &crate::fit::Fit) -> String {
+    let mut out = String::new();
+    let a = &f.arrivals;
+    let t = &a.uniform_test;
+    let _ = writeln!(
+        out,
+        "arrivals: {} calls over {} days from a {}: {:.2} calls a day",
+        a.n, a.days, f.start_weekday, a.per_day
+    );
+    let _ = writeln!(
+        out,
+        "  Kim & Whitt conditional-uniform KS test of the fitted rate: D = {:.4} over {} calls, p = {:.3}: {}",
+        t.d,
+        t.n,
+        t.p_value,
+        if t.rejected() {
+            "REJECTED at the 5 % level"
+        } else {
+            "not rejected at the 5 % level"
+        }
+    );
+    let mut days = Table::new(&[
+        (L, 8),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+    ]);
+    days.row(
+        std::iter::once("weekly".to_string()).chain(
+            crate::scenario::Weekday::ALL
+                .iter()
+                .map(|d| d.short().to_string()),
+        ),
+    );
+    days.row(
+        std::iter::once("factor".to_string()).chain(a.weekly.iter().map(|w| format!("{w:.3}"))),
+    );
+    days.write(&mut out, "  ");
+    let mut hours = Table::new(&[
+        (L, 8),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+        (R, 5),
+    ]);
+    for half in 0..2 {
+        let range = half * 12..half * 12 + 12;
+        hours.row(
+            std::iter::once(if half == 0 { "hour" } else { "" }.to_string())
+                .chain(range.clone().map(|h| h.to_string())),
+        );
+        hours.row(
+            std::iter::once("% of day".to_string())
+                .chain(range.map(|h| format!("{:.2}", a.hourly[h]))),
+        );
+    }
+    hours.write(&mut out, "  ");
+    for k in &f.kinds {
+        let _ = writeln!(out, "kind {}: {} calls, share {:.4}", k.name, k.n, k.share);
+        let Some(d) = &k.on_scene else {
+            let _ = writeln!(out, "  on scene: too few observed times to fit");
+            continue;
+        };
+        let zeros = if d.zeros > 0 {
+            format!(" ({} of 0 min left out)", d.zeros)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  on scene: {} times, mean {:.2} min{zeros}",
+            d.values.len(),
+            d.sample_mean()
+        );
+        let mut table = Table::new(&[(L, 1), (L, 11), (L, 0), (R, 10), (R, 7)]);
+        table.row(["", "family", "parameters (minutes)", "AIC", "KS D"]);
+        for (i, c) in d.candidates.iter().enumerate() {
+            table.row([
+                if i == d.chosen { "*" } else { "" }.to_string(),
+                c.fitted.family().name().to_string(),
+                c.fitted.describe(),
+                format!("{:.1}", c.aic),
+                format!("{:.4}", c.ks),
+            ]);
+        }
+        table.write(&mut out, "  ");
+    }
+    let mapped = if f.stations_mapped {
+        "station from the log"
+    } else {
+        "nearest station"
+    };
+    let _ = writeln!(
+        out,
+        "demand: {} points from {} km cells ({mapped})",
+        f.demand.len(),
+        f.cell_km
+    );
+    match &f.call_to_dispatch {
+        Some(d) => {
+            let _ = writeln!(
+                out,
+                "call to dispatch: {} observed, median {:.2} min, mean {:.2}, p90 {:.2}",
+                d.n, d.median, d.mean, d.p90
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "call to dispatch: not observed (the base's delays kept)"
+            );
+        }
+    }
+    match &f.travel {
+        Some(t) => {
+            let _ = writeln!(
+                out,
+                "travel (estimate): {} dispatch-to-arrive times, Theil-Sen {:.2} min + {:.3} min/km \
+                 (speed {:.1} km/h at detour {}), median absolute residual {:.2} min",
+                t.n, t.intercept_min, t.min_per_km, t.speed_kmh, t.detour, t.median_abs_residual
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "travel: not estimated (no observed dispatch and arrival, or a road network: the base's kept)"
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ mod conservation;
 mod county_outline;
 mod determinism;
 mod dispatch_rules;
+mod fit_recovers;
 mod generate_round_trip;
 mod hypercube_matches;
 mod limits_and_warnings;
