@@ -28,7 +28,9 @@ pub struct RunOptions {
     pub seed: u64,
     /// Keep one record per incident.
     pub per_incident: bool,
-    /// Names of the strategies to run (all when empty).
+    /// Names of the strategies to run (all when empty). Names are trimmed;
+    /// an empty, repeated or unknown name is an error. The selected
+    /// strategies run in scenario order, whatever order they are named in.
     pub strategies: Vec<String>,
     /// Replay these incidents instead of generating a stream.
     pub replay: Option<Vec<ReplayIncident>>,
@@ -56,12 +58,26 @@ impl RunOptions {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ExperimentError {
     /// `--strategies` names a strategy the scenario does not define.
-    #[error("unknown strategy {name:?}: the scenario defines {known}")]
+    #[error("--strategies: unknown strategy {name:?} (known: {known})")]
     UnknownStrategy {
         /// The name asked for.
         name: String,
         /// The names defined.
         known: String,
+    },
+    /// `--strategies` holds an empty name (`""`, `"a,,b"`, a trailing comma).
+    #[error("--strategies: empty strategy name in {given:?} (known: {known})")]
+    EmptyStrategyName {
+        /// The list as given, joined by commas.
+        given: String,
+        /// The names defined.
+        known: String,
+    },
+    /// `--strategies` names a strategy twice.
+    #[error("--strategies: {name:?} is named twice; name each strategy once")]
+    DuplicateStrategy {
+        /// The repeated name.
+        name: String,
     },
     /// Days not longer than the warm-up, or not positive.
     #[error(
@@ -195,6 +211,9 @@ pub struct StrategyOutcome {
 pub struct Outcome {
     /// One entry per strategy run, in scenario order.
     pub strategies: Vec<StrategyOutcome>,
+    /// The strategy the others are compared against: the scenario's
+    /// baseline if it ran, otherwise the first strategy that ran.
+    pub baseline: String,
     /// Events simulated over all jobs.
     pub events: u64,
     /// Replications per strategy.
@@ -321,8 +340,10 @@ pub fn run(
             }
         })
         .collect();
+    let baseline = effective_baseline(s, &selected);
     Ok(Outcome {
         strategies,
+        baseline,
         events,
         replications: opts.replications,
         days: opts.days,
@@ -331,28 +352,57 @@ pub fn run(
     })
 }
 
-/// Indices of the strategies named (all when `names` is empty).
-fn select(s: &Scenario, names: &[String]) -> Result<Vec<usize>, ExperimentError> {
+/// The strategy a run of the strategies at `selected` (indices into
+/// `s.strategies`) compares against: the scenario's baseline when it is
+/// among them, otherwise the first of them in scenario order.
+pub fn effective_baseline(s: &Scenario, selected: &[usize]) -> String {
+    let names: Vec<&str> = selected.iter().map(|&i| s.strategies[i].name()).collect();
+    if names.contains(&s.baseline.as_str()) {
+        s.baseline.clone()
+    } else {
+        names.first().map_or_else(String::new, |n| (*n).to_string())
+    }
+}
+
+/// Indices of the strategies named, in scenario order (all when `names` is
+/// empty). Names are trimmed; empty, repeated and unknown names are errors.
+pub fn select(s: &Scenario, names: &[String]) -> Result<Vec<usize>, ExperimentError> {
     if names.is_empty() {
         return Ok((0..s.strategies.len()).collect());
     }
-    names
-        .iter()
-        .map(|n| {
-            s.strategies
-                .iter()
-                .position(|c| c.name() == n)
-                .ok_or_else(|| ExperimentError::UnknownStrategy {
-                    name: n.clone(),
-                    known: s
-                        .strategies
-                        .iter()
-                        .map(|c| c.name())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })
-        })
-        .collect()
+    let known = || {
+        s.strategies
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut picked = Vec::with_capacity(names.len());
+    for raw in names {
+        let n = raw.trim();
+        if n.is_empty() {
+            return Err(ExperimentError::EmptyStrategyName {
+                given: names.join(","),
+                known: known(),
+            });
+        }
+        let i = s
+            .strategies
+            .iter()
+            .position(|c| c.name() == n)
+            .ok_or_else(|| ExperimentError::UnknownStrategy {
+                name: n.to_string(),
+                known: known(),
+            })?;
+        if picked.contains(&i) {
+            return Err(ExperimentError::DuplicateStrategy {
+                name: n.to_string(),
+            });
+        }
+        picked.push(i);
+    }
+    picked.sort_unstable();
+    Ok(picked)
 }
 
 /// Runs replications `reps` of strategy `index` with `plan` (which may field

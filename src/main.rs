@@ -269,6 +269,18 @@ fn load(path: &Path) -> Result<Scenario> {
     Ok(s)
 }
 
+/// Loads a scenario for `run`: checks `--strategies` and prints only the
+/// warnings that concern the strategies that will run.
+fn load_for_run(path: &Path, names: &[String]) -> Result<(Scenario, Vec<usize>)> {
+    let s = Scenario::load(path)?;
+    let selected = experiment::select(&s, names)?;
+    let running: Vec<&str> = selected.iter().map(|&i| s.strategies[i].name()).collect();
+    for w in s.warnings.iter().filter(|w| w.concerns_any(&running)) {
+        eprintln!("warning: {w}");
+    }
+    Ok((s, selected))
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check { scenario } => {
@@ -418,7 +430,7 @@ fn fit_command(
 }
 
 fn run_command(args: RunArgs) -> Result<ExitCode> {
-    let s = load(&args.scenario)?;
+    let (s, selected) = load_for_run(&args.scenario, &args.strategies)?;
     let dir = args
         .out
         .clone()
@@ -459,12 +471,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
         .num_threads(threads)
         .build()
         .context("cannot start worker threads")?;
-    let n_strategies = if opts.strategies.is_empty() {
-        s.strategies.len()
-    } else {
-        opts.strategies.len()
-    };
-    let jobs = n_strategies as u64 * u64::from(opts.replications);
+    let jobs = selected.len() as u64 * u64::from(opts.replications);
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
     // Drawn only if the run lasts over a second: short runs stay quiet.
     let bar = ProgressBar::with_draw_target(Some(jobs), ProgressDrawTarget::hidden()).with_style(

@@ -67,9 +67,30 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 0, 0),
 ];
 
-/// The colour of strategy number `i`.
-pub fn colour(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
+/// The organisation models in the order of their fixed colours in
+/// [`PALETTE`].
+const MODEL_COLOURS: [&str; 5] = [
+    "per_station",
+    "zone_cooperation",
+    "efficiency",
+    "traffic_merged",
+    "station_whistle",
+];
+
+/// The colour of the strategy called `name`: fixed per organisation model,
+/// so a strategy has the same colour in every chart and report, whichever
+/// strategies ran with it. A name no model has is grey.
+///
+/// ```
+/// use policesim::report::charts::{PALETTE, strategy_colour};
+/// assert_eq!(strategy_colour("efficiency"), PALETTE[2]);
+/// assert_eq!(strategy_colour("per_station"), PALETTE[0]);
+/// ```
+pub fn strategy_colour(name: &str) -> RGBColor {
+    MODEL_COLOURS
+        .iter()
+        .position(|m| *m == name)
+        .map_or(PALETTE[6], |i| PALETTE[i])
 }
 
 /// A chart failed to draw.
@@ -254,7 +275,6 @@ fn step_points(cdf: &[[f64; 2]], xmax: f64) -> Vec<(f64, f64)> {
 
 fn cdf_chart<DB: DrawingBackend>(
     area: &Area<DB>,
-    data: &SummaryFile,
     stem: &'static str,
     curves: Vec<(String, &[[f64; 2]])>,
     x_desc: &str,
@@ -299,9 +319,8 @@ where
                 )
             });
     }
-    for (i, (label, cdf)) in curves.iter().enumerate() {
-        let c =
-            strategy_colour(data, label.split(' ').next().unwrap_or(label)).unwrap_or(colour(i));
+    for (label, cdf) in &curves {
+        let c = strategy_colour(label.split(' ').next().unwrap_or(label));
         let pts: Vec<(f64, f64)> = step_points(cdf, xmax)
             .into_iter()
             .map(|(x, y)| (x, 100.0 * y))
@@ -321,13 +340,6 @@ where
         .draw()
         .map_err(fail(stem))?;
     Ok(())
-}
-
-fn strategy_colour(data: &SummaryFile, name: &str) -> Option<RGBColor> {
-    data.strategies
-        .iter()
-        .position(|s| s.strategy == name)
-        .map(colour)
 }
 
 fn response_cdf<DB: DrawingBackend>(area: &Area<DB>, data: &SummaryFile) -> Result<(), ChartError>
@@ -373,7 +385,6 @@ where
         .collect();
     cdf_chart(
         area,
-        data,
         "response_cdf",
         curves,
         "call to first unit on scene (min)",
@@ -422,7 +433,6 @@ where
         .collect();
     cdf_chart(
         area,
-        data,
         stem,
         refs,
         "call to the whole force on scene (min)",
@@ -500,7 +510,7 @@ where
         .map_err(fail(stem))?;
     let width = 0.8 / n;
     for (si, s) in data.strategies.iter().enumerate() {
-        let c = colour(si);
+        let c = strategy_colour(&s.strategy);
         let mut shapes: Vec<DynElement<'static, DB, (f64, f64)>> = Vec::new();
         for (k, g) in s.per_kind.iter().enumerate() {
             let (Some(p5), Some(p25), Some(p50), Some(p75), Some(p95)) = (
@@ -556,8 +566,17 @@ where
     DB::ErrorType: 'static,
 {
     let stem = "comparison";
+    if let Some(none) =
+        super::words::nothing_to_compare(data.strategies.iter().map(|s| s.strategy.as_str()))
+    {
+        return no_data(area, stem, &none);
+    }
     if data.comparison.is_empty() {
-        return no_data(area, stem, "only the baseline was run");
+        return no_data(
+            area,
+            stem,
+            &format!("the baseline {} was not run", data.run.baseline),
+        );
     }
     let mut metrics: Vec<&str> = Vec::new();
     for c in &data.comparison {
@@ -569,7 +588,10 @@ where
     head.draw(&Text::new(
         format!(
             "strategy minus {} (mean of paired differences, 95% CI)",
-            data.run.baseline
+            super::words::baseline_phrase(
+                &data.run.baseline,
+                data.run.scenario_baseline.as_deref()
+            )
         ),
         (24, 4),
         font(18),
@@ -630,7 +652,7 @@ where
             )))
             .map_err(fail(stem))?;
         for (i, c) in rows.iter().enumerate() {
-            let col = strategy_colour(data, &c.strategy).unwrap_or(BLACK);
+            let col = strategy_colour(&c.strategy);
             let y = i as f64;
             let (lo, hi) = (
                 c.ci95_low.unwrap_or(c.difference),
@@ -741,7 +763,7 @@ where
                     name,
                     (mid, ymax * 0.985),
                     font(15)
-                        .color(&colour(si))
+                        .color(&strategy_colour(&s.strategy))
                         .pos(Pos::new(HPos::Center, VPos::Top)),
                 )))
                 .map_err(fail(stem))?;
@@ -755,7 +777,7 @@ where
             }
         }
         for (gi, (si, _, vals)) in groups.iter().enumerate() {
-            let c = colour(*si);
+            let c = strategy_colour(&data.strategies[*si].strategy);
             let n = vals.len().max(1);
             let pts = vals.iter().enumerate().map(|(k, v)| {
                 // Deterministic jitter: spread people across the group's slot.
@@ -855,8 +877,8 @@ where
                     RGBColor(210, 210, 210).filled(),
                 )
             });
-        for (si, s) in data.strategies.iter().enumerate() {
-            let c = colour(si);
+        for s in &data.strategies {
+            let c = strategy_colour(&s.strategy);
             let pts: Vec<(f64, f64)> = s
                 .time_of_day
                 .iter()

@@ -171,8 +171,13 @@ pub struct RunInfo {
     /// points use it; empty when every call has `target_min`.
     #[serde(default)]
     pub area_targets: Vec<AreaTarget>,
-    /// Baseline strategy.
+    /// The strategy the others are compared against: the scenario's
+    /// baseline if it ran, otherwise the first strategy that ran.
     pub baseline: String,
+    /// The scenario's own baseline, present only when it was not run (a
+    /// `--strategies` subset without it), so that `baseline` stands in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_baseline: Option<String>,
     /// Replay file, when incidents were replayed.
     pub incidents_file: Option<String>,
     /// Incident kinds, in scenario order.
@@ -340,7 +345,9 @@ pub fn summary_file(
             seed: outcome.seed,
             target_min: scenario.target_min,
             area_targets: area_targets(scenario),
-            baseline: scenario.baseline.clone(),
+            baseline: outcome.baseline.clone(),
+            scenario_baseline: (outcome.baseline != scenario.baseline)
+                .then(|| scenario.baseline.clone()),
             incidents_file: incidents_file.map(str::to_string),
             kinds: scenario
                 .incidents
@@ -354,7 +361,7 @@ pub fn summary_file(
                 || scenario.start_weekday != crate::scenario::Weekday::Monday)
                 .then_some(scenario.start_weekday),
         },
-        comparison: compare(&strategies, &scenario.baseline),
+        comparison: compare(&strategies, &outcome.baseline),
         strategies,
         map: MapData::new(scenario),
     }

@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 
 use super::SummaryFile;
-use super::charts::{CHARTS, FONT_FAMILY, colour};
+use super::charts::{CHARTS, FONT_FAMILY, strategy_colour};
+use super::words::{baseline_phrase, nothing_to_compare};
 use crate::metrics::GroupSummary;
 
 /// Escapes text for HTML.
@@ -59,13 +60,16 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
         r.warmup_days,
         r.seed,
         esc(&super::describe_targets(r.target_min, &r.area_targets)),
-        esc(&r.baseline),
+        esc(&baseline_phrase(&r.baseline, r.scenario_baseline.as_deref())),
         r.incidents_file.as_ref().map_or(String::new(), |f| format!(
             "; incidents replayed from <code>{}</code>",
             esc(f)
         )),
         esc(&r.version)
     );
+    if let Some(none) = nothing_to_compare(data.strategies.iter().map(|s| s.strategy.as_str())) {
+        let _ = writeln!(h, "<p class=\"meta\">{}.</p>", esc(&capitalise(&none)));
+    }
     if !r.description.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", esc(&r.description));
     }
@@ -90,12 +94,12 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
             "each call's area target".to_string()
         }
     );
-    for (i, s) in data.strategies.iter().enumerate() {
+    for s in &data.strategies {
         let o = &s.overall;
         let _ = writeln!(
             h,
             "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td>{}</td><td>{} ± {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            hex(i),
+            hex(&s.strategy),
             esc(&s.strategy),
             o.incidents,
             num(o.response_mean_min, 2),
@@ -114,7 +118,11 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
     let _ = writeln!(h, "</table>");
 
     if !data.comparison.is_empty() {
-        let _ = writeln!(h, "<h3>Against the baseline, {}</h3>", esc(&r.baseline));
+        let _ = writeln!(
+            h,
+            "<h3>Against the baseline, {}</h3>",
+            esc(&baseline_phrase(&r.baseline, r.scenario_baseline.as_deref()))
+        );
         let _ = writeln!(
             h,
             "<p>Differences are paired by replication: in each replication every strategy met exactly the same incidents, so the difference is measured on equal terms. A verdict needs the 95% confidence interval to exclude zero.</p>"
@@ -271,7 +279,16 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
     h
 }
 
-fn hex(i: usize) -> String {
-    let c = colour(i);
+/// The strategy's chart colour as `#rrggbb`.
+fn hex(strategy: &str) -> String {
+    let c = strategy_colour(strategy);
     format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
+/// `text` with its first letter in upper case.
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }

@@ -13,6 +13,7 @@ pub mod html;
 pub mod map_data;
 mod optimise;
 mod table;
+pub mod words;
 
 pub use files::{
     AreaTarget, COMPARISON_COLUMNS, ChartOptions, INCIDENT_COLUMNS, OutputError, RunInfo,

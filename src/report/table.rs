@@ -541,15 +541,20 @@ pub fn render_comparison(s: &Scenario, outcome: &Outcome) -> String {
         ]);
     }
     t.write(&mut out, "");
-    let comparison = crate::compare::compare(&summaries, &s.baseline);
-    if comparison.is_empty() {
+    if let Some(none) =
+        super::words::nothing_to_compare(summaries.iter().map(|s| s.strategy.as_str()))
+    {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{none}");
         return out;
     }
+    let comparison = crate::compare::compare(&summaries, &outcome.baseline);
+    let own = (outcome.baseline != s.baseline).then_some(s.baseline.as_str());
     let _ = writeln!(out);
     let _ = writeln!(
         out,
         "vs {} (paired by replication: difference [95% CI])",
-        s.baseline
+        super::words::baseline_phrase(&outcome.baseline, own)
     );
     let mut t = Table::new(&[(L, 8), (L, 28), (R, 9), (R, 17), (L, 0)]).gap(4, "  ");
     t.row(["strategy", "metric", "diff", "95% CI", "verdict"]);

@@ -16,6 +16,19 @@ pub struct Diagnostic {
     pub key: String,
     /// What is wrong, lowercase, naming the offending value.
     pub message: String,
+    /// The strategy the problem concerns, when it concerns only one: a run
+    /// of other strategies (`run --strategies`) does not show it.
+    pub strategy: Option<String>,
+}
+
+impl Diagnostic {
+    /// Whether a run of the strategies `running` should show this: it
+    /// concerns no single strategy, or one of them.
+    pub fn concerns_any(&self, running: &[&str]) -> bool {
+        self.strategy
+            .as_deref()
+            .is_none_or(|s| running.contains(&s))
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -174,6 +187,7 @@ impl<'a> Collector<'a> {
             line: self.locator.line(key),
             key: key.to_string(),
             message,
+            strategy: None,
         }
     }
 
@@ -187,6 +201,19 @@ impl<'a> Collector<'a> {
     pub(crate) fn warn(&mut self, key: impl AsRef<str>, message: impl Into<String>) {
         let d = self.make(key.as_ref(), message.into());
         self.warnings.push(d);
+    }
+
+    /// Number of warnings so far (see [`Collector::tag_warnings_since`]).
+    pub(crate) fn warning_count(&self) -> usize {
+        self.warnings.len()
+    }
+
+    /// Marks the warnings recorded since `since` as concerning `strategy`
+    /// alone.
+    pub(crate) fn tag_warnings_since(&mut self, since: usize, strategy: &str) {
+        for w in self.warnings.iter_mut().skip(since) {
+            w.strategy.get_or_insert_with(|| strategy.to_string());
+        }
     }
 
     /// Turns a serde error into a diagnostic, with friendlier type names.
@@ -203,6 +230,7 @@ impl<'a> Collector<'a> {
             line: line.or_else(|| self.locator.line(&key)),
             key,
             message: friendly(inner.message()),
+            strategy: None,
         }
     }
 
@@ -213,6 +241,7 @@ impl<'a> Collector<'a> {
             line: err.span().map(|s| self.locator.line_of(s.start)),
             key: String::new(),
             message: format!("invalid TOML: {}", err.message().trim()),
+            strategy: None,
         }
     }
 }

@@ -328,6 +328,7 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
     }
     for (s, plan) in scenario.strategies.iter().zip(plans) {
         let key = format!("strategies.{}", s.name());
+        let since = c.warning_count();
         let plan = match plan {
             Ok(plan) => plan,
             Err(short) => {
@@ -376,6 +377,7 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         for (key, message) in s.capacity_warnings(&scenario, &plan) {
             c.warn(key, message);
         }
+        c.tag_warnings_since(since, s.name());
     }
     if !c.errors.is_empty() {
         return None;

@@ -441,30 +441,41 @@ pub(crate) fn from_raw(
     c: &mut Collector,
 ) -> Vec<StrategyConfig> {
     let mut out = Vec::new();
+    // Warnings raised while reading a section concern that strategy alone.
+    let mut since = c.warning_count();
+    let mut tag = |c: &mut Collector, name: &str| {
+        c.tag_warnings_since(since, name);
+        since = c.warning_count();
+    };
     if let Some(p) = &raw.per_station {
         if let Some(cfg) = PerStationConfig::from_raw(p, "strategies.per_station", c) {
             out.push(StrategyConfig::PerStation(cfg));
         }
+        tag(c, "per_station");
     }
     if let Some(z) = &raw.zone_cooperation {
         if let Some(cfg) = ZoneCooperationConfig::from_raw(z, s, "strategies.zone_cooperation", c) {
             out.push(StrategyConfig::ZoneCooperation(cfg));
         }
+        tag(c, "zone_cooperation");
     }
     if let Some(t) = &raw.traffic_merged {
         if let Some(cfg) = TrafficMergedConfig::from_raw(t, raw, s, c) {
             out.push(StrategyConfig::TrafficMerged(cfg));
         }
+        tag(c, "traffic_merged");
     }
     if let Some(e) = &raw.efficiency {
         if let Some(cfg) = EfficiencyConfig::from_raw(e, s, c) {
             out.push(StrategyConfig::Efficiency(cfg));
         }
+        tag(c, "efficiency");
     }
     if let Some(w) = &raw.station_whistle {
         if let Some(cfg) = StationWhistleConfig::from_raw(w, s, c) {
             out.push(StrategyConfig::StationWhistle(cfg));
         }
+        tag(c, "station_whistle");
     }
     out
 }
