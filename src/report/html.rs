@@ -60,7 +60,10 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
         r.warmup_days,
         r.seed,
         esc(&super::describe_targets(r.target_min, &r.area_targets)),
-        esc(&baseline_phrase(&r.baseline, r.scenario_baseline.as_deref())),
+        esc(&baseline_phrase(
+            &r.baseline,
+            r.scenario_baseline.as_deref()
+        )),
         r.incidents_file.as_ref().map_or(String::new(), |f| format!(
             "; incidents replayed from <code>{}</code>",
             esc(f)
@@ -121,7 +124,10 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
         let _ = writeln!(
             h,
             "<h3>Against the baseline, {}</h3>",
-            esc(&baseline_phrase(&r.baseline, r.scenario_baseline.as_deref()))
+            esc(&baseline_phrase(
+                &r.baseline,
+                r.scenario_baseline.as_deref()
+            ))
         );
         let _ = writeln!(
             h,

@@ -25,7 +25,7 @@ mod replay_is_exact;
 mod road_network_is_exact;
 mod scenarios_run;
 mod staffing_per_station_and_zone;
-mod strategy_subsets;
 mod strategies_agree;
+mod strategy_subsets;
 mod weekly_profile;
 mod weibull_distribution;

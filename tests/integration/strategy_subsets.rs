@@ -234,10 +234,7 @@ fn empty_repeated_and_unknown_names_are_errors_before_any_work() {
             "per_station,",
             "error: --strategies: empty strategy name in \"per_station,\" (known: per_station, zone_cooperation, efficiency)",
         ),
-        (
-            " ",
-            "error: --strategies: empty strategy name",
-        ),
+        (" ", "error: --strategies: empty strategy name"),
         (
             "per_station,effciency",
             "error: --strategies: unknown strategy \"effciency\" (known: per_station, zone_cooperation, efficiency)",
