@@ -67,6 +67,21 @@ pub enum UnitKind {
     CallIn,
 }
 
+impl UnitKind {
+    /// Words for outputs: `"station duty"`, `"zone group"`, `"pooled"`,
+    /// `"traffic squad"`, `"specialist"`, `"call-in"`.
+    pub fn label(self) -> &'static str {
+        match self {
+            UnitKind::Station => "station duty",
+            UnitKind::ZoneGroup => "zone group",
+            UnitKind::Pooled => "pooled",
+            UnitKind::Squad => "traffic squad",
+            UnitKind::Specialist => "specialist",
+            UnitKind::CallIn => "call-in",
+        }
+    }
+}
+
 /// A response unit as a strategy fields it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnitSpec {

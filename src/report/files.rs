@@ -152,6 +152,10 @@ pub struct RunInfo {
     pub scenario: String,
     /// Scenario description.
     pub description: String,
+    /// Where the scenario's inputs come from (`[scenario] sources`);
+    /// absent when the file does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<String>,
     /// Scenario file.
     pub file: String,
     /// policesim version.
@@ -337,6 +341,7 @@ pub fn summary_file(
         run: RunInfo {
             scenario: scenario.name.clone(),
             description: scenario.description.clone(),
+            sources: scenario.sources.clone(),
             file: scenario.file.clone(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             days: outcome.days,

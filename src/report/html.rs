@@ -78,7 +78,8 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
     }
     let _ = writeln!(
         h,
-        "<p class=\"note\">Every input of this scenario that the source report does not give — call volumes, places, durations, speeds, staffing beyond the report's structure — is an assumption stated in the scenario file. These results show what follows from those assumptions; they are not measurements.</p>"
+        "<p class=\"note\">{}</p>",
+        esc(&super::words::sources_note(r.sources.as_deref()))
     );
     let _ = write!(h, "<nav>");
     for (stem, title, _) in CHARTS {

@@ -299,6 +299,9 @@ pub fn describe(s: &Scenario) -> String {
     if !s.description.is_empty() {
         let _ = writeln!(out, "  {}", s.description);
     }
+    if let Some(sources) = &s.sources {
+        let _ = writeln!(out, "  sources: {sources}");
+    }
     let _ = writeln!(
         out,
         "  {} days (warm-up {}), {} replication(s), seed {}, target {}",
@@ -456,7 +459,7 @@ pub fn describe(s: &Scenario) -> String {
         let Ok(plan) = cfg.plan(s) else { continue };
         let mut kinds: Vec<(String, usize)> = Vec::new();
         for u in &plan.fleet {
-            let k = format!("{:?}", u.kind).to_lowercase();
+            let k = u.kind.label().to_string();
             match kinds.iter_mut().find(|(n, _)| *n == k) {
                 Some(e) => e.1 += 1,
                 None => kinds.push((k, 1)),
@@ -464,6 +467,17 @@ pub fn describe(s: &Scenario) -> String {
         }
         let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
         let _ = writeln!(out, "  units: {}", list.join(", "));
+        if let crate::strategy::StrategyConfig::Efficiency(e) = cfg {
+            let posts: Vec<String> = e
+                .units_per_post()
+                .into_iter()
+                .map(|(p, n)| match n {
+                    0 => format!("{} none", s.stations[p].id),
+                    n => format!("{} {n} unit(s)", s.stations[p].id),
+                })
+                .collect();
+            let _ = writeln!(out, "  posts: {}", posts.join(", "));
+        }
         let mut t = Table::new(&[(L, 40), (R, 7), (R, 6), (R, 12)]);
         t.row([
             "who (rotating through posts)",

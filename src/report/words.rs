@@ -13,6 +13,26 @@ pub fn nothing_to_compare<'a>(ran: impl IntoIterator<Item = &'a str>) -> Option<
     }
 }
 
+/// What the report says about where the inputs come from: the scenario's
+/// `[scenario] sources` text, or a neutral default, followed by what the
+/// results are.
+///
+/// ```
+/// use policesim::report::words::sources_note;
+/// assert!(sources_note(None).starts_with("The scenario file does not say where its inputs come from"));
+/// assert!(sources_note(Some("Staffing from the 2020 plan.")).starts_with("Staffing from the 2020 plan. "));
+/// ```
+pub fn sources_note(sources: Option<&str>) -> String {
+    let results =
+        "These results show what follows from the scenario's inputs; they are not measurements.";
+    match sources.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) => format!("{text} {results}"),
+        None => format!(
+            "The scenario file does not say where its inputs come from ([scenario] sources). {results}"
+        ),
+    }
+}
+
 /// The baseline in words: its name, and when it stands in for the
 /// scenario's own baseline that did not run, which one that was.
 ///

@@ -203,6 +203,13 @@ impl<'a> Collector<'a> {
         self.warnings.push(d);
     }
 
+    /// Records a warning at `key` on a known `line`.
+    pub(crate) fn warn_at_line(&mut self, line: usize, key: &str, message: impl Into<String>) {
+        let mut d = self.make(key, message.into());
+        d.line = Some(line);
+        self.warnings.push(d);
+    }
+
     /// Number of warnings so far (see [`Collector::tag_warnings_since`]).
     pub(crate) fn warning_count(&self) -> usize {
         self.warnings.len()
@@ -225,11 +232,13 @@ impl<'a> Collector<'a> {
         let inner = err.inner();
         let line = inner.span().map(|s| self.locator.line_of(s.start));
         let key = if path == "." { String::new() } else { path };
+        let message = super::limits::overflow_message(&key, inner.message())
+            .unwrap_or_else(|| friendly(inner.message()));
         Diagnostic {
             file: self.file.clone(),
             line: line.or_else(|| self.locator.line(&key)),
             key,
-            message: friendly(inner.message()),
+            message,
             strategy: None,
         }
     }

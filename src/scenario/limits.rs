@@ -369,3 +369,91 @@ pub(crate) fn check_positions(
         );
     }
 }
+
+/// The limit of the count at `key` (a key path such as
+/// `stations[0].officers`), when it has one: the message for a number too
+/// large even for the program's integers then gives the same maximum as a
+/// number that fits but is over the limit.
+pub fn max_for_key(key: &str) -> Option<u64> {
+    let mut parts = key.rsplit('.').map(|p| p.split('[').next().unwrap_or(p));
+    let last = parts.next().unwrap_or("");
+    let parent = parts.next().unwrap_or("");
+    let in_crew = parent == "crew" || parent.ends_with("_crew");
+    match last {
+        "officers" | "auxiliaries" if in_crew => Some(MAX_CREW.into()),
+        "officers" | "auxiliaries" => Some(MAX_PEOPLE),
+        "units"
+        | "callin_units"
+        | "extra_units_per_station"
+        | "groups_per_zone"
+        | "groups"
+        | "outside_units_per_station"
+        | "outside_callin_units"
+        | "desk_officers_per_station"
+        | "saturation_max_groups" => Some(MAX_UNITS.into()),
+        "replications" => Some(MAX_REPLICATIONS.into()),
+        _ => None,
+    }
+}
+
+/// Rewrites serde's "invalid value: integer `V`, expected u32" for a
+/// positive `V` as "too large (max N), found V", with the key's limit (or
+/// the type's largest value for keys without one); `None` for other
+/// messages.
+pub(crate) fn overflow_message(key: &str, serde_message: &str) -> Option<String> {
+    let rest = serde_message
+        .trim()
+        .strip_prefix("invalid value: integer `")?;
+    let (found, expected) = rest.split_once("`, expected ")?;
+    if found.starts_with('-') {
+        return None;
+    }
+    let type_max: u64 = match expected.trim() {
+        "u8" => u8::MAX.into(),
+        "u16" => u16::MAX.into(),
+        "u32" => u32::MAX.into(),
+        "u64" | "usize" => u64::MAX,
+        _ => return None,
+    };
+    let max = max_for_key(key).map_or(type_max, |m| m.min(type_max));
+    Some(format!("too large (max {max}), found {found}"))
+}
+
+#[cfg(test)]
+mod overflow_tests {
+    use super::*;
+
+    #[test]
+    fn serde_overflow_says_too_large_with_the_key_limit() {
+        assert_eq!(
+            overflow_message(
+                "stations[0].officers",
+                "invalid value: integer `99999999999`, expected u32"
+            )
+            .as_deref(),
+            Some("too large (max 1000000), found 99999999999")
+        );
+        assert_eq!(
+            overflow_message(
+                "scenario.start_day",
+                "invalid value: integer `99999999999`, expected u32"
+            )
+            .as_deref(),
+            Some("too large (max 4294967295), found 99999999999")
+        );
+        assert_eq!(
+            overflow_message(
+                "stations[0].officers",
+                "invalid value: integer `-1`, expected u32"
+            ),
+            None
+        );
+        assert_eq!(max_for_key("traffic_squads[2].units"), Some(10_000));
+        assert_eq!(
+            max_for_key("strategies.efficiency.crew.auxiliaries"),
+            Some(100)
+        );
+        assert_eq!(max_for_key("stations[3].auxiliaries"), Some(1_000_000));
+        assert_eq!(max_for_key("scenario.seed"), None);
+    }
+}

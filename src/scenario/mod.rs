@@ -35,6 +35,9 @@ pub struct Scenario {
     pub name: String,
     /// Free text for the report.
     pub description: String,
+    /// Where the inputs come from (`[scenario] sources`), trimmed; `None`
+    /// when the file does not say.
+    pub sources: Option<String>,
     /// Simulated days per replication.
     pub days: f64,
     /// Days discarded from statistics.

@@ -55,6 +55,9 @@ pub struct RawMeta {
     /// One paragraph for the report.
     #[serde(default)]
     pub description: String,
+    /// Where the scenario's inputs come from, for the report's note on
+    /// sources and assumptions.
+    pub sources: Option<String>,
     /// Simulated days per replication.
     pub days: f64,
     /// Days discarded from statistics at the start of each replication.

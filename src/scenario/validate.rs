@@ -29,12 +29,46 @@ pub(super) fn parse_and_validate(src: &str, file: &str) -> Result<Scenario, Scen
         return Err(ScenarioError::Invalid(c.errors));
     }
     let scenario = build(raw, file, &mut c);
+    stray_strategies_headers(src, &mut c);
     match scenario {
         Some(mut s) if c.errors.is_empty() => {
             s.warnings = std::mem::take(&mut c.warnings);
             Ok(s)
         }
         _ => Err(ScenarioError::Invalid(c.errors)),
+    }
+}
+
+/// Warns about a `[strategies]` line with nothing under it before the next
+/// section (or the end of the file): an editing slip, since strategies are
+/// written as `[strategies.per_station]` and so on.
+fn stray_strategies_headers(src: &str, c: &mut Collector) {
+    let header = |line: &str| -> Option<String> {
+        let t = line.split('#').next().unwrap_or("").trim();
+        (t.starts_with('[') && t.ends_with(']')).then(|| t.to_string())
+    };
+    let lines: Vec<&str> = src.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(h) = header(line) else { continue };
+        if h.trim_matches(['[', ']']).trim() != "strategies" || h.starts_with("[[") {
+            continue;
+        }
+        let next = lines[i + 1..]
+            .iter()
+            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .find(|l| !l.is_empty());
+        let before = match next {
+            None => "at the end of the file".to_string(),
+            Some(l) if l.starts_with('[') => format!("before {l}"),
+            Some(_) => continue,
+        };
+        c.warn_at_line(
+            i + 1,
+            "strategies",
+            format!(
+                "a [strategies] line with nothing under it {before}: remove it (strategies are sections such as [strategies.per_station])"
+            ),
+        );
     }
 }
 
@@ -144,6 +178,16 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
                 "a station needs at least 1 duty unit, found 0",
             );
         }
+        if let Some(name) = s.name.as_deref().filter(|n| n.trim().is_empty()) {
+            c.error(
+                format!("{key}.name"),
+                format!(
+                    "must not be blank (leave name out to use the id {:?}), found {name:?}",
+                    s.id
+                ),
+            );
+        }
+
         stations.push(Station {
             id: s.id.clone(),
             name: s.name.clone().unwrap_or_else(|| s.id.clone()),
@@ -237,6 +281,12 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         file: file.to_string(),
         name: m.name.clone(),
         description: m.description.trim().to_string(),
+        sources: m
+            .sources
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
         days: m.days,
         warmup_days: m.warmup_days,
         replications: m.replications,
@@ -329,6 +379,9 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
     for (s, plan) in scenario.strategies.iter().zip(plans) {
         let key = format!("strategies.{}", s.name());
         let since = c.warning_count();
+        if let Some(z) = s.zone_config() {
+            stations_in_no_zone(&scenario, s.name(), z.outside_units_per_station, c);
+        }
         let plan = match plan {
             Ok(plan) => plan,
             Err(short) => {
@@ -383,6 +436,41 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         return None;
     }
     Some(scenario)
+}
+
+/// Names the stations in no zone under a zone strategy: they keep
+/// per-station response with `outside` units each, and have no unit at all
+/// (an error) when that is 0.
+fn stations_in_no_zone(s: &Scenario, strategy: &str, outside: u32, c: &mut Collector) {
+    let alone: Vec<usize> = (0..s.stations.len())
+        .filter(|&i| s.zone_of(i).is_none())
+        .collect();
+    let Some(&first) = alone.first() else { return };
+    // traffic_merged on a zone base shares zone_cooperation's settings,
+    // whose own pass reports the error once.
+    if outside == 0 && strategy != "zone_cooperation" {
+        return;
+    }
+    let names: Vec<String> = alone
+        .iter()
+        .map(|&i| format!("{:?}", s.stations[i].id))
+        .collect();
+    let names = names.join(", ");
+    if outside == 0 {
+        c.error(
+            "strategies.zone_cooperation.outside_units_per_station",
+            format!(
+                "station(s) {names} are in no [[zones]] entry and would have no unit at all (outside_units_per_station = 0): add them to a zone or set outside_units_per_station to at least 1"
+            ),
+        );
+    } else {
+        c.warn(
+            format!("stations[{first}]"),
+            format!(
+                "station(s) {names} are in no [[zones]] entry: under {strategy} they keep per-station response with {outside} unit(s) each (outside_units_per_station); add them to a zone to share its groups"
+            ),
+        );
+    }
 }
 
 /// Warns about `[[stations]] units` and `[[zones]] groups` that no strategy

@@ -45,6 +45,26 @@ pub struct EfficiencyConfig {
     pub shift_hours: Option<u32>,
 }
 
+/// Units at each distinct post, in post order, when `units` are dealt to
+/// `posts` in turn (as [`EfficiencyConfig`] fields them).
+pub fn unit_counts(posts: &[usize], units: u32) -> Vec<(usize, u32)> {
+    let mut out: Vec<(usize, u32)> = Vec::new();
+    for &p in posts {
+        if !out.iter().any(|&(q, _)| q == p) {
+            out.push((p, 0));
+        }
+    }
+    if !posts.is_empty() {
+        for n in 0..units as usize {
+            let p = posts[n % posts.len()];
+            if let Some(e) = out.iter_mut().find(|(q, _)| *q == p) {
+                e.1 += 1;
+            }
+        }
+    }
+    out
+}
+
 impl EfficiencyConfig {
     pub(crate) fn from_raw(raw: &RawEfficiency, s: &Scenario, c: &mut Collector) -> Option<Self> {
         let key = "strategies.efficiency";
@@ -55,7 +75,7 @@ impl EfficiencyConfig {
             );
             return None;
         }
-        let posts = match &raw.posts {
+        let posts: Vec<usize> = match &raw.posts {
             None => (0..s.stations.len()).collect(),
             Some(ids) => {
                 if ids.is_empty() {
@@ -66,9 +86,11 @@ impl EfficiencyConfig {
                     .filter_map(|(i, id)| {
                         let found = s.station_index(id);
                         if found.is_none() {
+                            let known: Vec<&str> =
+                                s.stations.iter().map(|st| st.id.as_str()).collect();
                             c.error(
                                 format!("{key}.posts[{i}]"),
-                                format!("unknown station {id:?}"),
+                                format!("unknown station {id:?} (known: {})", known.join(", ")),
                             );
                         }
                         found
@@ -76,6 +98,22 @@ impl EfficiencyConfig {
                     .collect()
             }
         };
+        let empty: Vec<String> = unit_counts(&posts, raw.units)
+            .into_iter()
+            .filter(|&(_, n)| n == 0)
+            .map(|(p, _)| format!("{:?}", s.stations[p].id))
+            .collect();
+        if !empty.is_empty() {
+            c.warn(
+                format!("{key}.units"),
+                format!(
+                    "{} pooled unit(s) for {} post(s): posts {} get no unit, so their calls are always answered from another post; add units or list fewer posts (`policesim check` shows the units at each post)",
+                    raw.units,
+                    posts.len(),
+                    empty.join(", ")
+                ),
+            );
+        }
         let mut num = |name: &str, v: Option<f64>, default: f64| -> f64 {
             let v = v.unwrap_or(default);
             if !(v.is_finite() && v >= 0.0) {
@@ -104,6 +142,11 @@ impl EfficiencyConfig {
             desk_officers_per_station: raw.desk_officers_per_station,
             shift_hours: shift_override(raw.shift_hours, key, c),
         })
+    }
+
+    /// Units at each distinct post, in post order.
+    pub fn units_per_post(&self) -> Vec<(usize, u32)> {
+        unit_counts(&self.posts, self.units)
     }
 
     /// One area-wide pool of officers and auxiliaries staffs the units and desks.

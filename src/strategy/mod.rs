@@ -178,7 +178,7 @@ impl StrategyConfig {
         };
         match self {
             StrategyConfig::PerStation(c) => format!(
-                "{} unit(s) per station of {}; {} call-in unit(s) per station after {} min ({:?}){squads}",
+                "{} unit(s) per station of {}; {} call-in unit(s) per station after {} min, {}{squads}",
                 per_area(
                     c.units,
                     s.stations.iter().map(|st| (st.id.as_str(), st.units))
@@ -186,10 +186,10 @@ impl StrategyConfig {
                 crew(&c.crew),
                 c.callin_units,
                 c.callin_delay_min,
-                c.callin_when
+                c.callin_when.describe()
             ),
             StrategyConfig::ZoneCooperation(c) => format!(
-                "{} zone(s), {} group(s) of {} per zone at the hub; {} desk officer(s) per station; cross-zone {:?}; {} saturation kind(s) up to {} groups; {} standby period(s){squads}",
+                "{} zone(s), {} group(s) of {} per zone at the hub; {} desk officer(s) per station; help across zones {}; {} saturation kind(s) up to {} groups; {} standby period(s){squads}",
                 s.zones.len(),
                 per_area(
                     c.groups_per_zone,
@@ -197,7 +197,7 @@ impl StrategyConfig {
                 ),
                 crew(&c.crew),
                 c.desk_officers_per_station,
-                c.cross_zone,
+                c.cross_zone.describe(),
                 c.saturation_kinds.len(),
                 c.saturation_max_groups
                     .map_or("the zone's".to_string(), |g| g.to_string()),
@@ -213,14 +213,18 @@ impl StrategyConfig {
                 c.accident_rate_factor
             ),
             StrategyConfig::Efficiency(c) => format!(
-                "{} pooled unit(s) of {} at {} post(s); call processing {} + hand-off {} min; case handling x{}; secondary {}{squads}",
+                "{} pooled unit(s) of {} at {} post(s); call processing {} + hand-off {} min; case handling x{}; {}{squads}",
                 c.units,
                 crew(&c.crew),
                 c.posts.len(),
                 c.call_processing_min,
                 c.handoff_min,
                 c.case_handling_factor,
-                c.secondary
+                if c.secondary {
+                    "a primary and a secondary unit go together to multi-unit incidents"
+                } else {
+                    "backup for multi-unit incidents is sent in tiers"
+                }
             ),
             StrategyConfig::StationWhistle(c) => format!(
                 "{} unit(s) per station of {}; {} specialist unit(s) answer after {} min or when a station is short{squads}",
@@ -232,6 +236,19 @@ impl StrategyConfig {
                 c.answering.len(),
                 c.whistle_after_min
             ),
+        }
+    }
+
+    /// The zone settings the strategy fields (zone_cooperation, or
+    /// traffic_merged on a zone_cooperation base).
+    pub fn zone_config(&self) -> Option<&ZoneCooperationConfig> {
+        match self {
+            StrategyConfig::ZoneCooperation(c) => Some(c),
+            StrategyConfig::TrafficMerged(TrafficMergedConfig {
+                base: MergedBase::ZoneCooperation(c),
+                ..
+            }) => Some(c),
+            _ => None,
         }
     }
 

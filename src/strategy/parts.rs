@@ -132,6 +132,16 @@ pub enum CallInWhen {
     WhenBusy,
 }
 
+impl CallInWhen {
+    /// When call-in units come, in words (`check`).
+    pub fn describe(self) -> &'static str {
+        match self {
+            CallInWhen::MultiUnit => "only for force the duty units can never supply",
+            CallInWhen::WhenBusy => "also whenever a call would otherwise wait",
+        }
+    }
+}
+
 /// Station response: each station's duty units answer its own jurisdiction,
 /// lowest-numbered free unit first; call-in units help as allowed; a call
 /// that finds no one waits in the station's queue.

@@ -74,6 +74,21 @@ impl StationWhistleConfig {
         let answering: Vec<usize> = match &raw.roles {
             None => (0..s.specialists.len()).collect(),
             Some(roles) => {
+                if roles.is_empty() {
+                    let mut have: Vec<&str> = Vec::new();
+                    for u in &s.specialists {
+                        if !have.contains(&u.role.as_str()) {
+                            have.push(&u.role);
+                        }
+                    }
+                    c.error(
+                        format!("{key}.roles"),
+                        format!(
+                            "is empty, so no specialist unit could ever be summoned: list roles (the file has: {}) or leave roles out for all",
+                            have.join(", ")
+                        ),
+                    );
+                }
                 for (i, r) in roles.iter().enumerate() {
                     if !s.specialists.iter().any(|u| &u.role == r) {
                         c.error(

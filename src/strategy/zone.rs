@@ -44,6 +44,16 @@ pub enum CrossZone {
     WhenAllBusy,
 }
 
+impl CrossZone {
+    /// Borrowing across zones, in words (`check`).
+    pub fn describe(self) -> &'static str {
+        match self {
+            CrossZone::Never => "never",
+            CrossZone::WhenAllBusy => "when all of a zone's groups are busy",
+        }
+    }
+}
+
 /// Standby on the move: in `hours`, free groups of each zone wait at its posts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MobileStandby {

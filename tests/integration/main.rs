@@ -27,5 +27,6 @@ mod scenarios_run;
 mod staffing_per_station_and_zone;
 mod strategies_agree;
 mod strategy_subsets;
+mod warnings_and_words;
 mod weekly_profile;
 mod weibull_distribution;
