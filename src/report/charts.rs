@@ -67,6 +67,12 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 0, 0),
 ];
 
+/// The colour of series number `i` of a chart whose series are not
+/// strategies (the fit report's); strategies use [`strategy_colour`].
+pub fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
 /// The organisation models in the order of their fixed colours in
 /// [`PALETTE`].
 const MODEL_COLOURS: [&str; 5] = [
