@@ -25,10 +25,8 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::hash::Hash;
 use std::path::Path;
 
-use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::unionfind::UnionFind;
-use petgraph::visit::EdgeRef;
 use rayon::prelude::*;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
@@ -447,8 +445,14 @@ pub struct RoadNetwork {
     main_of: Vec<u32>,
     /// The node of every main index.
     main_nodes: Vec<u32>,
-    /// The main piece alone, nodes numbered by main index; weights in minutes.
-    graph: DiGraph<(), f64, u32>,
+    /// The main piece alone, nodes numbered by main index, as compressed
+    /// rows: the edges out of main node `i` are
+    /// `fwd[fwd_start[i]..fwd_start[i + 1]]`; minutes.
+    fwd_start: Vec<u32>,
+    fwd: Vec<Arc>,
+    /// The same edges reversed (the edges into node `i`).
+    rev_start: Vec<u32>,
+    rev: Vec<Arc>,
     /// Whether some edge has no twin the other way.
     directed: bool,
     /// Fastest edge, km/h (for lower bounds on travel time).
@@ -507,22 +511,32 @@ impl RoadNetwork {
         speeds: &Speeds,
     ) -> Result<Self, NetworkError> {
         let frame = frame.into();
-        use geojson::{FeatureCollection, GeometryValue, JsonValue};
-        let fc: FeatureCollection = text.parse().map_err(|e| NetworkError::Format {
+        use serde_json::Value as JsonValue;
+        // Read straight into the few fields a road needs: no JSON tree of
+        // the whole file (a county network is tens of MB of text).
+        let fc: FeatureCollectionIn = serde_json::from_str(text).map_err(|e| NetworkError::Format {
             file: file.to_string(),
             message: format!("not a GeoJSON FeatureCollection: {e}"),
         })?;
+        if fc.kind != "FeatureCollection" {
+            return Err(NetworkError::Format {
+                file: file.to_string(),
+                message: format!(
+                    "not a GeoJSON FeatureCollection: its \"type\" is {:?}",
+                    fc.kind
+                ),
+            });
+        }
         let mut b: Builder<'_, (u64, u64)> = Builder::new(file, frame, speeds);
         let mut points: Vec<((u64, u64), f64, f64)> = Vec::new();
         for (i, f) in fc.features.iter().enumerate() {
             let props = f.properties.as_ref();
-            let text_of = |k: &str| -> Option<&str> { props?.get(k)?.as_str() };
             let bad = |key: &str, what: &str, v: &JsonValue| NetworkError::Feature {
                 file: file.to_string(),
                 location: format!("features[{i}].properties.{key}"),
                 message: format!("{what}, found {v}"),
             };
-            let class = match props.and_then(|p| p.get("highway")) {
+            let class = match props.and_then(|p| p.highway.as_ref()) {
                 None | Some(JsonValue::Null) => None,
                 Some(JsonValue::String(s)) => Some(s.as_str()),
                 Some(v) => {
@@ -533,7 +547,7 @@ impl RoadNetwork {
                     ));
                 }
             };
-            let maxspeed = match props.and_then(|p| p.get("maxspeed")) {
+            let maxspeed = match props.and_then(|p| p.maxspeed.as_ref()) {
                 None | Some(JsonValue::Null) => None,
                 Some(JsonValue::String(s)) => Some(MaxSpeedIn::Text(s.as_str())),
                 Some(JsonValue::Number(n)) => {
@@ -541,7 +555,7 @@ impl RoadNetwork {
                 }
                 Some(v) => return Err(bad("maxspeed", "must be km/h as a number or OSM text", v)),
             };
-            let oneway = match props.and_then(|p| p.get("oneway")) {
+            let oneway = match props.and_then(|p| p.oneway.as_ref()) {
                 None | Some(JsonValue::Null) => None,
                 Some(JsonValue::String(s)) => Some(parse_oneway(s)),
                 Some(JsonValue::Bool(true)) => Some(Oneway::Forward),
@@ -555,12 +569,19 @@ impl RoadNetwork {
                     ));
                 }
             };
-            let roundabout = matches!(text_of("junction"), Some("roundabout" | "circular"));
-            let lines: Vec<&Vec<geojson::Position>> = match f.geometry.as_ref().map(|g| &g.value) {
-                Some(GeometryValue::LineString { coordinates }) => vec![coordinates],
-                Some(GeometryValue::MultiLineString { coordinates }) => {
-                    coordinates.iter().collect()
-                }
+            let roundabout = matches!(
+                props.and_then(|p| p.junction.as_ref()).and_then(JsonValue::as_str),
+                Some("roundabout" | "circular")
+            );
+            let lines: Vec<&Vec<Vec<f64>>> = match f.geometry.as_ref() {
+                Some(GeometryIn {
+                    kind,
+                    coordinates: Some(CoordinatesIn::Line(line)),
+                }) if kind == "LineString" => vec![line],
+                Some(GeometryIn {
+                    kind,
+                    coordinates: Some(CoordinatesIn::Lines(lines)),
+                }) if kind == "MultiLineString" => lines.iter().collect(),
                 _ => {
                     if class.is_some() {
                         *b.stats
@@ -572,9 +593,9 @@ impl RoadNetwork {
                 }
             };
             let location = || match f.id.as_ref() {
-                Some(geojson::feature::Id::String(s)) => format!("features[{i}] (id {s:?})"),
-                Some(geojson::feature::Id::Number(n)) => format!("features[{i}] (id {n})"),
-                None => format!("features[{i}]"),
+                Some(JsonValue::String(s)) => format!("features[{i}] (id {s:?})"),
+                Some(JsonValue::Number(n)) => format!("features[{i}] (id {n})"),
+                _ => format!("features[{i}]"),
             };
             for line in lines {
                 points.clear();
@@ -772,17 +793,14 @@ impl RoadNetwork {
         for (m, &node) in main_nodes.iter().enumerate() {
             main_of[node as usize] = m as u32;
         }
-        let mut graph: DiGraph<(), f64, u32> =
-            DiGraph::with_capacity(main_nodes.len(), edges.len());
-        for _ in 0..main_nodes.len() {
-            graph.add_node(());
-        }
+        drop(full);
         let mut max_kmh: f64 = 0.0;
         let mut pairs: HashMap<(u32, u32), u32> = HashMap::new();
+        let mut main_edges: Vec<(u32, u32, f64)> = Vec::with_capacity(edges.len());
         for &(a, b, w) in edges {
             let (ma, mb) = (main_of[a as usize], main_of[b as usize]);
             if ma != u32::MAX && mb != u32::MAX {
-                graph.add_edge(NodeIndex::new(ma as usize), NodeIndex::new(mb as usize), w);
+                main_edges.push((ma, mb, w));
                 let km = pos[a as usize].distance_km(pos[b as usize]);
                 if w > 0.0 {
                     max_kmh = max_kmh.max(km / w * 60.0);
@@ -790,6 +808,9 @@ impl RoadNetwork {
                 *pairs.entry((ma, mb)).or_default() += 1;
             }
         }
+        let (fwd_start, fwd) = compress(main_nodes.len(), main_edges.iter().map(|&(a, b, w)| (a, b, w)));
+        let (rev_start, rev) = compress(main_nodes.len(), main_edges.iter().map(|&(a, b, w)| (b, a, w)));
+        drop(main_edges);
         let directed = pairs
             .iter()
             .any(|(&(a, b), &k)| pairs.get(&(b, a)).copied().unwrap_or(0) != k);
@@ -818,7 +839,10 @@ impl RoadNetwork {
             piece_size,
             main_of,
             main_nodes,
-            graph,
+            fwd_start,
+            fwd,
+            rev_start,
+            rev,
             directed,
             max_kmh,
             all_tree,
@@ -879,13 +903,13 @@ impl RoadNetwork {
     /// (`backward`: from every node to `from`), into `dist`.
     fn one_to_all(&self, from: u32, backward: bool, dist: &mut [f64]) {
         dist.fill(f64::INFINITY);
-        let dir = if backward {
-            Direction::Incoming
+        let (start, arcs) = if backward {
+            (&self.rev_start, &self.rev)
         } else {
-            Direction::Outgoing
+            (&self.fwd_start, &self.fwd)
         };
         // Non-negative floats order like their bit patterns.
-        let mut heap = BinaryHeap::new();
+        let mut heap = BinaryHeap::with_capacity(1024);
         dist[from as usize] = 0.0;
         heap.push(Reverse((0f64.to_bits(), from)));
         while let Some(Reverse((bits, n))) = heap.pop() {
@@ -893,27 +917,166 @@ impl RoadNetwork {
             if d > dist[n as usize] {
                 continue;
             }
-            for e in self.graph.edges_directed(NodeIndex::new(n as usize), dir) {
-                let m = if backward { e.source() } else { e.target() }.index();
-                let nd = d + e.weight();
+            let (lo, hi) = (start[n as usize] as usize, start[n as usize + 1] as usize);
+            for arc in &arcs[lo..hi] {
+                let nd = d + arc.min;
+                let m = arc.to as usize;
                 if nd < dist[m] {
                     dist[m] = nd;
-                    heap.push(Reverse((nd.to_bits(), m as u32)));
+                    heap.push(Reverse((nd.to_bits(), arc.to)));
                 }
             }
         }
     }
 
-    /// Shortest-path minutes from main node `from` to main node `to`.
+    /// Shortest-path minutes from main node `from` to main node `to`: a
+    /// search that stops at `to`, on per-thread scratch space (nothing is
+    /// allocated once a thread has searched this network's size before).
     pub fn path_min(&self, from: u32, to: u32) -> f64 {
-        let scores = petgraph::algo::dijkstra(
-            &self.graph,
-            NodeIndex::new(from as usize),
-            Some(NodeIndex::new(to as usize)),
-            |e| *e.weight(),
-        );
-        scores[&NodeIndex::new(to as usize)]
+        if from == to {
+            return 0.0;
+        }
+        SCRATCH.with_borrow_mut(|sc| {
+            let n = self.main_nodes.len();
+            if sc.dist.len() < n {
+                sc.dist.resize(n, f64::INFINITY);
+            }
+            let Scratch {
+                dist,
+                touched,
+                heap,
+            } = sc;
+            dist[from as usize] = 0.0;
+            touched.push(from);
+            heap.push(Reverse((0f64.to_bits(), from)));
+            let mut found = f64::INFINITY;
+            while let Some(Reverse((bits, v))) = heap.pop() {
+                let d = f64::from_bits(bits);
+                if v == to {
+                    found = d;
+                    break;
+                }
+                if d > dist[v as usize] {
+                    continue;
+                }
+                let (lo, hi) = (
+                    self.fwd_start[v as usize] as usize,
+                    self.fwd_start[v as usize + 1] as usize,
+                );
+                for arc in &self.fwd[lo..hi] {
+                    let nd = d + arc.min;
+                    let m = arc.to as usize;
+                    if nd < dist[m] {
+                        if dist[m] == f64::INFINITY {
+                            touched.push(arc.to);
+                        }
+                        dist[m] = nd;
+                        heap.push(Reverse((nd.to_bits(), arc.to)));
+                    }
+                }
+            }
+            for &t in touched.iter() {
+                dist[t as usize] = f64::INFINITY;
+            }
+            touched.clear();
+            heap.clear();
+            found
+        })
     }
+}
+
+/// An edge of the compressed rows: the node it leads to and its minutes.
+#[derive(Debug, Clone, Copy)]
+struct Arc {
+    to: u32,
+    min: f64,
+}
+
+/// Compressed rows of `edges` `(from, to, minutes)` over `n` nodes, each
+/// row in the order the edges came.
+fn compress(n: usize, edges: impl Iterator<Item = (u32, u32, f64)> + Clone) -> (Vec<u32>, Vec<Arc>) {
+    let mut start = vec![0u32; n + 1];
+    for (a, _, _) in edges.clone() {
+        start[a as usize + 1] += 1;
+    }
+    for i in 0..n {
+        start[i + 1] += start[i];
+    }
+    let mut next = start.clone();
+    let mut arcs = vec![Arc { to: 0, min: 0.0 }; start[n] as usize];
+    for (a, b, w) in edges {
+        let k = &mut next[a as usize];
+        arcs[*k as usize] = Arc { to: b, min: w };
+        *k += 1;
+    }
+    (start, arcs)
+}
+
+/// Per-thread scratch space of [`RoadNetwork::path_min`]: distances (all
+/// infinite between searches), the nodes a search touched, its heap.
+#[derive(Default)]
+struct Scratch {
+    dist: Vec<f64>,
+    touched: Vec<u32>,
+    heap: BinaryHeap<Reverse<(u64, u32)>>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// A GeoJSON FeatureCollection as read for roads: only what a road needs.
+#[derive(serde::Deserialize)]
+struct FeatureCollectionIn {
+    #[serde(rename = "type")]
+    kind: String,
+    features: Vec<FeatureIn>,
+}
+
+/// A feature as read for roads.
+#[derive(serde::Deserialize)]
+struct FeatureIn {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    #[serde(default)]
+    geometry: Option<GeometryIn>,
+    #[serde(default)]
+    properties: Option<PropertiesIn>,
+}
+
+/// The road tags of a feature; other properties are skipped unread.
+#[derive(serde::Deserialize)]
+struct PropertiesIn {
+    #[serde(default)]
+    highway: Option<serde_json::Value>,
+    #[serde(default)]
+    maxspeed: Option<serde_json::Value>,
+    #[serde(default)]
+    oneway: Option<serde_json::Value>,
+    #[serde(default)]
+    junction: Option<serde_json::Value>,
+}
+
+/// A geometry as read for roads: its type and, for lines, its positions.
+#[derive(serde::Deserialize)]
+struct GeometryIn {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    coordinates: Option<CoordinatesIn>,
+}
+
+/// Coordinates by nesting depth; any other shape (points) is skipped.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum CoordinatesIn {
+    /// A LineString's positions.
+    Line(Vec<Vec<f64>>),
+    /// A MultiLineString's (or a Polygon's) lines.
+    Lines(Vec<Vec<Vec<f64>>>),
+    /// Anything else.
+    #[allow(dead_code)]
+    Other(serde::de::IgnoredAny),
 }
 
 /// Bit pattern of a point, for exact lookups.
