@@ -514,10 +514,11 @@ impl RoadNetwork {
         use serde_json::Value as JsonValue;
         // Read straight into the few fields a road needs: no JSON tree of
         // the whole file (a county network is tens of MB of text).
-        let fc: FeatureCollectionIn = serde_json::from_str(text).map_err(|e| NetworkError::Format {
-            file: file.to_string(),
-            message: format!("not a GeoJSON FeatureCollection: {e}"),
-        })?;
+        let fc: FeatureCollectionIn =
+            serde_json::from_str(text).map_err(|e| NetworkError::Format {
+                file: file.to_string(),
+                message: format!("not a GeoJSON FeatureCollection: {e}"),
+            })?;
         if fc.kind != "FeatureCollection" {
             return Err(NetworkError::Format {
                 file: file.to_string(),
@@ -570,7 +571,9 @@ impl RoadNetwork {
                 }
             };
             let roundabout = matches!(
-                props.and_then(|p| p.junction.as_ref()).and_then(JsonValue::as_str),
+                props
+                    .and_then(|p| p.junction.as_ref())
+                    .and_then(JsonValue::as_str),
                 Some("roundabout" | "circular")
             );
             let lines: Vec<&Vec<Vec<f64>>> = match f.geometry.as_ref() {
@@ -808,8 +811,14 @@ impl RoadNetwork {
                 *pairs.entry((ma, mb)).or_default() += 1;
             }
         }
-        let (fwd_start, fwd) = compress(main_nodes.len(), main_edges.iter().map(|&(a, b, w)| (a, b, w)));
-        let (rev_start, rev) = compress(main_nodes.len(), main_edges.iter().map(|&(a, b, w)| (b, a, w)));
+        let (fwd_start, fwd) = compress(
+            main_nodes.len(),
+            main_edges.iter().map(|&(a, b, w)| (a, b, w)),
+        );
+        let (rev_start, rev) = compress(
+            main_nodes.len(),
+            main_edges.iter().map(|&(a, b, w)| (b, a, w)),
+        );
         drop(main_edges);
         let directed = pairs
             .iter()
@@ -929,13 +938,24 @@ impl RoadNetwork {
         }
     }
 
-    /// Shortest-path minutes from main node `from` to main node `to`: a
-    /// search that stops at `to`, on per-thread scratch space (nothing is
-    /// allocated once a thread has searched this network's size before).
+    /// Shortest-path minutes from main node `from` to main node `to`: an
+    /// A* search guided by the straight line at the fastest road's speed (a
+    /// lower bound on every edge, so the answer is the shortest path's),
+    /// stopping at `to`, on per-thread scratch space (nothing is allocated
+    /// once a thread has searched a network of this size).
     pub fn path_min(&self, from: u32, to: u32) -> f64 {
         if from == to {
             return 0.0;
         }
+        let goal = self.main_pos(to);
+        // Minutes per km at the fastest speed; a hair under, so rounding in
+        // the bound never overestimates.
+        let per_km = if self.max_kmh > 0.0 {
+            60.0 / self.max_kmh * (1.0 - 1e-12)
+        } else {
+            0.0
+        };
+        let bound = |v: u32| self.main_pos(v).distance_km(goal) * per_km;
         SCRATCH.with_borrow_mut(|sc| {
             let n = self.main_nodes.len();
             if sc.dist.len() < n {
@@ -948,16 +968,16 @@ impl RoadNetwork {
             } = sc;
             dist[from as usize] = 0.0;
             touched.push(from);
-            heap.push(Reverse((0f64.to_bits(), from)));
+            heap.push(Reverse((bound(from).to_bits(), from)));
             let mut found = f64::INFINITY;
-            while let Some(Reverse((bits, v))) = heap.pop() {
-                let d = f64::from_bits(bits);
+            while let Some(Reverse((key, v))) = heap.pop() {
+                let d = dist[v as usize];
+                if key > (d + bound(v)).to_bits() {
+                    continue; // a stale entry: v was reached faster since
+                }
                 if v == to {
                     found = d;
                     break;
-                }
-                if d > dist[v as usize] {
-                    continue;
                 }
                 let (lo, hi) = (
                     self.fwd_start[v as usize] as usize,
@@ -971,7 +991,7 @@ impl RoadNetwork {
                             touched.push(arc.to);
                         }
                         dist[m] = nd;
-                        heap.push(Reverse((nd.to_bits(), arc.to)));
+                        heap.push(Reverse(((nd + bound(arc.to)).to_bits(), arc.to)));
                     }
                 }
             }
@@ -994,7 +1014,10 @@ struct Arc {
 
 /// Compressed rows of `edges` `(from, to, minutes)` over `n` nodes, each
 /// row in the order the edges came.
-fn compress(n: usize, edges: impl Iterator<Item = (u32, u32, f64)> + Clone) -> (Vec<u32>, Vec<Arc>) {
+fn compress(
+    n: usize,
+    edges: impl Iterator<Item = (u32, u32, f64)> + Clone,
+) -> (Vec<u32>, Vec<Arc>) {
     let mut start = vec![0u32; n + 1];
     for (a, _, _) in edges.clone() {
         start[a as usize + 1] += 1;
