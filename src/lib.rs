@@ -51,6 +51,7 @@
 
 pub mod analytic;
 pub mod boundary;
+pub mod calllog;
 pub mod compare;
 pub mod dist;
 pub mod engine;

@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use policesim::calllog;
 use policesim::experiment::{self, RunOptions};
 use policesim::incidents::{Generator, StreamModel, read_replay, write_replay};
 use policesim::output::{self, OutputDir};
@@ -107,9 +108,16 @@ struct RunArgs {
     /// Also write incidents.csv with one row per incident.
     #[arg(long)]
     per_incident: bool,
-    /// Replay incidents from this CSV instead of generating them.
+    /// Replay incidents from this CSV instead of generating them (a call
+    /// log read by the scenario's [replay] table, or policesim's own format).
     #[arg(long, value_name = "FILE")]
     incidents: Option<PathBuf>,
+    /// With --incidents: stop with an error when any row of the log is skipped.
+    #[arg(long, requires = "incidents")]
+    strict: bool,
+    /// Days discarded from statistics (default: the scenario's warmup_days).
+    #[arg(long, value_name = "DAYS")]
+    warmup_days: Option<f64>,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
@@ -430,13 +438,19 @@ fn fit_command(
 }
 
 fn run_command(args: RunArgs) -> Result<ExitCode> {
-    let (s, selected) = load_for_run(&args.scenario, &args.strategies)?;
+    let (mut s, selected) = load_for_run(&args.scenario, &args.strategies)?;
+    if let Some(w) = args.warmup_days {
+        if !(w.is_finite() && w >= 0.0) {
+            bail!("--warmup-days must be a number >= 0, found {w}");
+        }
+        s.warmup_days = w;
+    }
     let dir = args
         .out
         .clone()
         .unwrap_or_else(|| Path::new("out").join(&s.name));
     // Checked and started before any work: a bad --out fails in milliseconds.
-    let out = OutputDir::create(&dir)?;
+    let mut out = OutputDir::create(&dir)?;
     let mut opts = RunOptions::from_scenario(&s);
     if let Some(r) = args.replications {
         opts.replications = r;
@@ -455,7 +469,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
         bail!("--threads too large (max {MAX_THREADS}), found {threads}");
     }
     if let Some(path) = &args.incidents {
-        let rows = read_replay(path, &s)?;
+        let rows = read_incidents(path, &s, &mut out, args.strict)?;
         let horizon = opts.days * MIN_PER_DAY;
         let beyond = rows.iter().filter(|r| r.call_min >= horizon).count();
         if beyond > 0 {
@@ -657,4 +671,76 @@ fn optimise_command(args: OptimiseArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(3)
     })
+}
+
+/// Reads `--incidents`: a call log by the scenario's `[replay]` table, or
+/// policesim's own replay format; warns about rows skipped (listed in
+/// DIR/rejected.csv), calls far off the map and calls in the warm-up.
+fn read_incidents(
+    path: &Path,
+    s: &Scenario,
+    out: &mut OutputDir,
+    strict: bool,
+) -> Result<Vec<policesim::incidents::ReplayIncident>> {
+    let file = path.display().to_string();
+    let rows = match &s.replay {
+        None => {
+            let rows = read_replay(path, s)?;
+            let far = calllog::far_calls(s, rows.iter().map(|r| (format!("id {}", r.id), r.pos)));
+            if let Some(w) = calllog::far_warning(&file, &far, rows.len()) {
+                eprintln!("warning: {w}");
+            }
+            rows
+        }
+        Some(spec) => {
+            let log = calllog::read_log(path, s, spec)?;
+            if !log.rejected.is_empty() {
+                let shown = out.final_path("rejected.csv");
+                if !strict {
+                    out.file("rejected.csv", |w| {
+                        log.write_rejected(w)
+                            .with_context(|| format!("{}: cannot write", shown.display()))
+                    })?;
+                }
+                let first: Vec<String> = log
+                    .rejected
+                    .iter()
+                    .take(5)
+                    .map(|r| format!("line {} ({})", r.line, r.reason))
+                    .collect();
+                if strict {
+                    bail!(
+                        "{file}: {} (--strict; first: {})",
+                        log.rejected_summary(),
+                        first.join(", ")
+                    );
+                }
+                eprintln!(
+                    "warning: {file}: {} (listed in {})",
+                    log.rejected_summary(),
+                    shown.display()
+                );
+            }
+            if log.records.is_empty() {
+                bail!("{file}: no usable row");
+            }
+            let far = calllog::far_calls(
+                s,
+                log.records
+                    .iter()
+                    .filter(|r| r.has_position)
+                    .map(|r| (format!("line {}", r.line), r.pos)),
+            );
+            if let Some(w) = calllog::far_warning(&file, &far, log.records.len()) {
+                eprintln!("warning: {w}");
+            }
+            log.incidents()
+        }
+    };
+    if let Some(w) = calllog::warmup_check(&file, rows.iter().map(|r| r.call_min), s.warmup_days)
+        .map_err(anyhow::Error::msg)?
+    {
+        eprintln!("warning: {w}");
+    }
+    Ok(rows)
 }

@@ -9,6 +9,7 @@ pub(crate) mod diag;
 pub mod limits;
 mod network;
 pub mod raw;
+pub mod replay;
 mod validate;
 
 use std::path::Path;
@@ -82,6 +83,8 @@ pub struct Scenario {
     /// Strategies to run, in the fixed order per_station, zone_cooperation,
     /// traffic_merged, efficiency, station_whistle (whichever are present).
     pub strategies: Vec<StrategyConfig>,
+    /// `[replay]`: how to read a call log, when the scenario says.
+    pub replay: Option<replay::ReplaySpec>,
     /// Problems worth a warning that do not stop a run.
     pub warnings: Vec<Diagnostic>,
 }

@@ -44,6 +44,35 @@ pub struct RawScenario {
     /// `[strategies.*]`: the organisation models to compare.
     #[serde(default)]
     pub strategies: RawStrategies,
+    /// `[replay]`: how to read a call log given with `--incidents`.
+    pub replay: Option<RawReplay>,
+}
+
+/// `[replay]`: the layout of a call log (110 / CAD export).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReplay {
+    /// A public calls-for-service layout: `"cincinnati"`, `"san_francisco"`
+    /// or `"new_orleans"`.
+    pub preset: Option<String>,
+    /// Role → column header (overrides the preset's).
+    #[serde(default)]
+    pub columns: std::collections::BTreeMap<String, String>,
+    /// strftime-style format of every timestamp (default: ISO 8601 and others).
+    pub time_format: Option<String>,
+    /// Timestamp of minute 0 (default: local midnight before the first call).
+    pub start: Option<String>,
+    /// `"utf-8"` (default) or `"gb18030"` (also reads GBK).
+    pub encoding: Option<String>,
+    /// Value of the kind column → scenario kind name.
+    #[serde(default)]
+    pub kinds: std::collections::BTreeMap<String, String>,
+    /// Scenario kind of values `kinds` does not list.
+    pub default_kind: Option<String>,
+    /// Datum of the log's latitudes and longitudes (default `"gcj02"`).
+    pub datum: Option<crate::map::Datum>,
+    /// Strategy whose run the backtest compares with the log (default: the baseline).
+    pub observed_strategy: Option<String>,
 }
 
 /// `[scenario]`.

@@ -312,6 +312,7 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         squads,
         specialists,
         strategies: Vec::new(),
+        replay: None,
         warnings: Vec::new(),
     };
     scenario.strategies = strategy::from_raw(&raw.strategies, &scenario, c);
@@ -367,6 +368,16 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
             .map(|s| s.name().to_string())
             .unwrap_or_default(),
     };
+    if let Some(r) = &raw.replay {
+        let kinds: Vec<String> = scenario
+            .incidents
+            .kinds
+            .iter()
+            .map(|k| k.name.clone())
+            .collect();
+        let names: Vec<&str> = scenario.strategies.iter().map(|s| s.name()).collect();
+        scenario.replay = super::replay::build(r, &kinds, &names, scenario.projection.is_some(), c);
+    }
     // One plan per strategy serves the road tables and every check below.
     let plans: Vec<_> = scenario
         .strategies

@@ -6,6 +6,7 @@ mod common;
 mod all_strategies;
 mod area_targets;
 mod bad_input;
+mod call_logs;
 mod charts_and_report;
 mod chinese_text;
 mod conservation;
