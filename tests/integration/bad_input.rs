@@ -120,6 +120,9 @@ fn the_unbroken_inputs_are_valid_and_laid_out_as_documented() {
         Path::new("--out"),
         &out,
         Path::new("--quiet"),
+        // Every replayed call falls in the scenario's 1-day warm-up.
+        Path::new("--warmup-days"),
+        Path::new("0"),
     ]);
     assert!(status.success(), "{stderr}");
     assert!(!stderr.contains("warning:"), "{stderr}");
