@@ -524,7 +524,7 @@ pub fn parse_log<R: Read>(
                     continue;
                 }
                 t => match t.parse::<f64>() {
-                    Ok(v) if v.is_finite() && v >= 0.0 && v <= MAX_CALL_MIN => (0, Some(v)),
+                    Ok(v) if (0.0..=MAX_CALL_MIN).contains(&v) => (0, Some(v)),
                     Ok(v) if v.is_finite() && v >= 0.0 => {
                         reject(
                             Reason::OutOfRange,
@@ -565,9 +565,7 @@ pub fn parse_log<R: Read>(
                 let t = field(c);
                 if !t.is_empty() {
                     match t.parse::<f64>() {
-                        Ok(v) if v.is_finite() && v >= 0.0 && v <= crate::dist::MAX_MINUTES => {
-                            nums[k] = Some(v)
-                        }
+                        Ok(v) if (0.0..=crate::dist::MAX_MINUTES).contains(&v) => nums[k] = Some(v),
                         Ok(v) if v.is_finite() && v >= 0.0 => {
                             bad = Some((
                                 Reason::OutOfRange,
