@@ -34,6 +34,9 @@ pub struct RunOptions {
     pub strategies: Vec<String>,
     /// Replay these incidents instead of generating a stream.
     pub replay: Option<Vec<ReplayIncident>>,
+    /// Also keep per-incident records of this strategy (for a backtest),
+    /// without keeping those of the others.
+    pub records_of: Option<String>,
     /// Run even when the work estimate is over [`EVENT_BUDGET`] or
     /// [`MEMORY_BUDGET_BYTES`] (`run --force`).
     pub force: bool,
@@ -49,6 +52,7 @@ impl RunOptions {
             per_incident: false,
             strategies: Vec::new(),
             replay: None,
+            records_of: None,
             force: false,
         }
     }
@@ -224,6 +228,8 @@ pub struct Outcome {
     pub seed: u64,
     /// Whether per-incident records were kept.
     pub per_incident: bool,
+    /// The backtest against the replayed call log, when it has observed times.
+    pub backtest: Option<crate::backtest::Backtest>,
 }
 
 /// Runs every selected strategy for every replication on rayon's current
@@ -274,7 +280,7 @@ pub fn run(
             warmup_min: s.warmup_min(),
             ready_delay_min: cfg.ready_delay_min(s),
             case_factor: cfg.case_factor(),
-            per_incident: opts.per_incident,
+            per_incident: opts.per_incident || opts.records_of.as_deref() == Some(cfg.name()),
         }
     };
     let pooled: Vec<Mutex<Hists>> = selected.iter().map(|_| Mutex::new(Hists::new(s))).collect();
@@ -349,6 +355,7 @@ pub fn run(
         days: opts.days,
         seed: opts.seed,
         per_incident: opts.per_incident,
+        backtest: None,
     })
 }
 

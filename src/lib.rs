@@ -50,6 +50,7 @@
 #![warn(missing_docs)]
 
 pub mod analytic;
+pub mod backtest;
 pub mod boundary;
 pub mod calllog;
 pub mod compare;

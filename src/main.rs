@@ -468,8 +468,10 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
     if threads > MAX_THREADS {
         bail!("--threads too large (max {MAX_THREADS}), found {threads}");
     }
+    let mut call_log = None;
     if let Some(path) = &args.incidents {
-        let rows = read_incidents(path, &s, &mut out, args.strict)?;
+        let (rows, log) = read_incidents(path, &s, &mut out, args.strict)?;
+        call_log = log.filter(|l| l.observed);
         let horizon = opts.days * MIN_PER_DAY;
         let beyond = rows.iter().filter(|r| r.call_min >= horizon).count();
         if beyond > 0 {
@@ -480,6 +482,22 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
             );
         }
         opts.replay = Some(rows);
+    }
+    // A log with observed times is backtested against one strategy.
+    let observed_strategy = s
+        .replay
+        .as_ref()
+        .and_then(|r| r.observed_strategy.clone())
+        .unwrap_or_else(|| s.baseline.clone());
+    if call_log.is_some() {
+        if opts.strategies.is_empty() || opts.strategies.contains(&observed_strategy) {
+            opts.records_of = Some(observed_strategy.clone());
+        } else {
+            eprintln!(
+                "warning: no backtest: the strategy compared with the log, {observed_strategy}, is not among --strategies"
+            );
+            call_log = None;
+        }
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -511,7 +529,27 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
     if let Some(t) = shower {
         t.join().expect("the progress thread does not panic");
     }
-    let outcome = outcome?;
+    let mut outcome = outcome?;
+    if let Some(log) = &call_log
+        && let Some(st) = outcome
+            .strategies
+            .iter_mut()
+            .find(|st| st.summary.strategy == observed_strategy)
+    {
+        let b = policesim::backtest::backtest(
+            &s,
+            &observed_strategy,
+            &log.file,
+            &log.records,
+            &st.records,
+            s.warmup_min(),
+            opts.days * MIN_PER_DAY,
+        );
+        if !opts.per_incident {
+            st.records = Vec::new();
+        }
+        outcome.backtest = Some(b);
+    }
     let wall = started.elapsed();
     bar.finish_and_clear();
     let incidents_file = args.incidents.as_ref().map(|p| p.display().to_string());
@@ -523,6 +561,10 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
     print!("{}", report::render_table(&s, &outcome));
     println!();
     print!("{}", report::render_comparison(&s, &outcome));
+    if let Some(b) = &outcome.backtest {
+        println!();
+        print!("{}", render_backtest(b));
+    }
     println!();
     let written = report::write_into(out, &s, &outcome, incidents_file.as_deref(), charts)?;
     for p in &written {
@@ -681,7 +723,10 @@ fn read_incidents(
     s: &Scenario,
     out: &mut OutputDir,
     strict: bool,
-) -> Result<Vec<policesim::incidents::ReplayIncident>> {
+) -> Result<(
+    Vec<policesim::incidents::ReplayIncident>,
+    Option<calllog::CallLog>,
+)> {
     let file = path.display().to_string();
     let rows = match &s.replay {
         None => {
@@ -690,7 +735,7 @@ fn read_incidents(
             if let Some(w) = calllog::far_warning(&file, &far, rows.len()) {
                 eprintln!("warning: {w}");
             }
-            rows
+            (rows, None)
         }
         Some(spec) => {
             let log = calllog::read_log(path, s, spec)?;
@@ -734,13 +779,53 @@ fn read_incidents(
             if let Some(w) = calllog::far_warning(&file, &far, log.records.len()) {
                 eprintln!("warning: {w}");
             }
-            log.incidents()
+            (log.incidents(), Some(log))
         }
     };
-    if let Some(w) = calllog::warmup_check(&file, rows.iter().map(|r| r.call_min), s.warmup_days)
+    if let Some(w) = calllog::warmup_check(&file, rows.0.iter().map(|r| r.call_min), s.warmup_days)
         .map_err(anyhow::Error::msg)?
     {
         eprintln!("warning: {w}");
     }
     Ok(rows)
+}
+
+/// The console's backtest lines: the overall rows.
+fn render_backtest(b: &policesim::backtest::Backtest) -> String {
+    let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+    let mut text = format!(
+        "Backtest of {} against {} (minutes; all rows in backtest.csv)\n{:<18}{:>9}{:>10}{:>9}{:>9}{:>10}{:>9}{:>9}{:>8}\n",
+        b.strategy,
+        b.file,
+        "measure",
+        "obs n",
+        "obs mean",
+        "obs p50",
+        "obs p90",
+        "sim mean",
+        "sim p50",
+        "sim p90",
+        "diff"
+    );
+    for r in b.rows.iter().filter(|r| r.scope == "overall") {
+        text += &format!(
+            "{:<18}{:>9}{:>10}{:>9}{:>9}{:>10}{:>9}{:>9}{:>8}{}\n",
+            r.measure,
+            r.observed_n,
+            f(r.observed_mean_min),
+            f(r.observed_p50_min),
+            f(r.observed_p90_min),
+            f(r.simulated_mean_min),
+            f(r.simulated_p50_min),
+            f(r.simulated_p90_min),
+            r.difference_mean_min
+                .map_or("-".to_string(), |v| format!("{v:+.1}")),
+            if r.flagged() {
+                "  off by more than 20%"
+            } else {
+                ""
+            }
+        );
+    }
+    text
 }

@@ -148,6 +148,14 @@ pub const CHARTS: [(&str, &str, &str); 7] = [
     ),
 ];
 
+/// The backtest chart, drawn when the run replayed a call log with observed
+/// times: `(file stem, title, how to read it)`.
+pub const BACKTEST_CHART: (&str, &str, &str) = (
+    "backtest",
+    "Backtest against the call log",
+    "Share of calls reached within each response time: what the log observed (black) and what the simulation gave for the same calls (colour), for all calls and for the five stations with most calls. Lines that lie on each other mean the model reproduces the log.",
+);
+
 type Area<'a, DB> = DrawingArea<DB, Shift>;
 
 fn fail<E: std::fmt::Display>(chart: &'static str) -> impl Fn(E) -> ChartError {
@@ -195,7 +203,11 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE).map_err(fail(stem))?;
-    let title = CHARTS.iter().find(|c| c.0 == stem).map_or(stem, |c| c.1);
+    let title = CHARTS
+        .iter()
+        .chain([&BACKTEST_CHART])
+        .find(|c| c.0 == stem)
+        .map_or(stem, |c| c.1);
     let caption = format!("{}: {}", data.run.scenario, title.to_lowercase());
     let (top, body) = root.split_vertically(56);
     top.draw(&Text::new(caption, (24, 16), font(26)))
@@ -208,6 +220,7 @@ where
         "time_of_day" => time_of_day(&body, data),
         "map" => map(&body, data),
         "assembly" => assembly(&body, data),
+        "backtest" => backtest(&body, data),
         _ => Err(ChartError {
             chart: stem,
             message: "unknown chart".into(),
@@ -396,6 +409,88 @@ where
         "call to first unit on scene (min)",
         &targets,
     )
+}
+
+/// Observed and simulated response ECDFs of a backtest: overall and the
+/// five busiest stations, one panel each.
+fn backtest<DB: DrawingBackend>(area: &Area<DB>, data: &SummaryFile) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let stem = "backtest";
+    let Some(b) = data.backtest.as_ref().filter(|b| !b.curves.is_empty()) else {
+        return no_data(area, stem, "the log has no observed arrival times");
+    };
+    let all: Vec<&[[f64; 2]]> = b
+        .curves
+        .iter()
+        .flat_map(|c| [c.observed.as_slice(), c.simulated.as_slice()])
+        .collect();
+    let xmax = cdf_range(&all);
+    let observed = RGBColor(0, 0, 0);
+    let simulated = strategy_colour(&b.strategy);
+    let cols = if b.curves.len() > 2 {
+        3
+    } else {
+        b.curves.len()
+    };
+    let rows = b.curves.len().div_ceil(cols);
+    let panels = area.split_evenly((rows, cols));
+    for (i, (curve, panel)) in b.curves.iter().zip(panels.iter()).enumerate() {
+        let mut chart = ChartBuilder::on(panel)
+            .margin(12)
+            .caption(&curve.label, font(20))
+            .x_label_area_size(44)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..xmax, 0.0..100.0)
+            .map_err(fail(stem))?;
+        chart
+            .configure_mesh()
+            .x_desc("response (min)")
+            .y_desc("share of calls (%)")
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
+            .label_style(font(14))
+            .axis_desc_style(font(15))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(fail(stem))?;
+        for (cdf, c, label) in [
+            (&curve.observed, observed, "observed".to_string()),
+            (
+                &curve.simulated,
+                simulated,
+                format!("simulated ({})", b.strategy),
+            ),
+        ] {
+            if cdf.is_empty() {
+                continue;
+            }
+            let pts: Vec<(f64, f64)> = step_points(cdf, xmax)
+                .into_iter()
+                .map(|(x, y)| (x, 100.0 * y))
+                .collect();
+            let series = chart
+                .draw_series(LineSeries::new(pts, c.stroke_width(2)))
+                .map_err(fail(stem))?;
+            if i == 0 {
+                series.label(label).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
+                });
+            }
+        }
+        if i == 0 {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
+                .label_font(font(14))
+                .background_style(WHITE.mix(0.9))
+                .border_style(RGBColor(180, 180, 180))
+                .draw()
+                .map_err(fail(stem))?;
+        }
+    }
+    Ok(())
 }
 
 fn assembly<DB: DrawingBackend>(area: &Area<DB>, data: &SummaryFile) -> Result<(), ChartError>

@@ -278,6 +278,9 @@ pub struct SummaryFile {
     pub comparison: Vec<Comparison>,
     /// What the map chart draws.
     pub map: MapData,
+    /// The backtest against a replayed call log, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backtest: Option<crate::backtest::Backtest>,
 }
 
 /// Failure to write outputs; the output folder is then as it was before.
@@ -369,6 +372,7 @@ pub fn summary_file(
         comparison: compare(&strategies, &outcome.baseline),
         strategies,
         map: MapData::new(scenario),
+        backtest: outcome.backtest.clone(),
     }
 }
 
@@ -463,6 +467,12 @@ pub fn write_into(
             write_incidents(w, scenario, outcome).map_err(csv_err(shown.clone()))
         })?;
     }
+    if let Some(b) = &file.backtest {
+        let shown = out.final_path("backtest.csv");
+        out.file("backtest.csv", |w| {
+            crate::backtest::write_csv(w, b).map_err(csv_err(shown.clone()))
+        })?;
+    }
     if !charts.no_charts {
         draw_charts(&mut out, &file, charts.png)?;
     }
@@ -488,6 +498,21 @@ pub fn redraw(dir: &Path, png: bool) -> Result<Vec<PathBuf>, OutputError> {
 fn draw_charts(out: &mut OutputDir, file: &SummaryFile, png: bool) -> Result<(), OutputError> {
     let mut svgs = Vec::with_capacity(CHARTS.len());
     for (stem, _, _) in CHARTS {
+        let svg = charts::svg(stem, file)?;
+        let rel = format!("charts/{stem}.svg");
+        let shown = out.final_path(&rel);
+        out.file(&rel, |w| {
+            w.write_all(svg.as_bytes())
+                .map_err(|e| OutputError::io(&shown, &e))
+        })?;
+        if png {
+            let path = out.path_for(&format!("charts/{stem}.png"))?;
+            charts::png(stem, file, &path)?;
+        }
+        svgs.push(svg);
+    }
+    if file.backtest.is_some() {
+        let stem = charts::BACKTEST_CHART.0;
         let svg = charts::svg(stem, file)?;
         let rel = format!("charts/{stem}.svg");
         let shown = out.final_path(&rel);

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::SummaryFile;
-use super::charts::{CHARTS, FONT_FAMILY, strategy_colour};
+use super::charts::{BACKTEST_CHART, CHARTS, FONT_FAMILY, strategy_colour};
 use super::words::{baseline_phrase, nothing_to_compare};
 use crate::metrics::GroupSummary;
 
@@ -84,6 +84,9 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
     let _ = write!(h, "<nav>");
     for (stem, title, _) in CHARTS {
         let _ = write!(h, "<a href=\"#{stem}\">{}</a>", esc(title));
+    }
+    if data.backtest.is_some() {
+        let _ = write!(h, "<a href=\"#backtest\">Backtest</a>");
     }
     let _ = writeln!(h, "<a href=\"#stations\">Stations</a></nav>");
 
@@ -171,6 +174,10 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
             "<figure>\n{body}\n<figcaption>{}</figcaption>\n</figure>",
             esc(how)
         );
+    }
+
+    if let Some(b) = &data.backtest {
+        backtest_section(&mut h, b, svgs.get(CHARTS.len()));
     }
 
     // Officer load by role.
@@ -298,4 +305,67 @@ fn capitalise(text: &str) -> String {
     chars.next().map_or_else(String::new, |first| {
         first.to_uppercase().chain(chars).collect()
     })
+}
+
+/// The backtest: the chart, the flagged scopes and the whole table.
+fn backtest_section(h: &mut String, b: &crate::backtest::Backtest, svg: Option<&String>) {
+    let (stem, title, how) = BACKTEST_CHART;
+    let _ = writeln!(h, "<h2 id=\"{stem}\">{}</h2>", esc(title));
+    let _ = writeln!(
+        h,
+        "<p>Strategy <b>{}</b> replayed on <code>{}</code>, each incident's on-scene time set to the observed clear − arrive, against the times the log observed for the same calls (after the warm-up). <i>response</i> is arrive − call, <i>call_to_dispatch</i> dispatch − call, <i>travel</i> arrive − dispatch; minutes. Rows marked ⚠ have a simulated mean more than {:.0}% off the observed one.</p>",
+        esc(&b.strategy),
+        esc(&b.file),
+        100.0 * crate::backtest::FLAG_SHARE
+    );
+    if let Some(svg) = svg {
+        let body = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
+        let _ = writeln!(
+            h,
+            "<figure>\n{body}\n<figcaption>{}</figcaption>\n</figure>",
+            esc(how)
+        );
+    }
+    let flagged: Vec<_> = b.rows.iter().filter(|r| r.flagged()).collect();
+    if flagged.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p>No scope is off by more than {:.0}%.</p>",
+            100.0 * crate::backtest::FLAG_SHARE
+        );
+    } else {
+        let names: Vec<String> = flagged
+            .iter()
+            .map(|r| format!("{} {}", r.scope, r.measure))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">Off by more than {:.0}%: {}.</p>",
+            100.0 * crate::backtest::FLAG_SHARE,
+            esc(&names.join(", "))
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<div class=\"wide\"><table>\n<tr><th>scope</th><th>measure</th><th>observed n</th><th>observed mean</th><th>observed p50</th><th>observed p90</th><th>simulated mean</th><th>simulated p50</th><th>simulated p90</th><th>difference of means</th><th></th></tr>"
+    );
+    for r in &b.rows {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td><td>{}</td></tr>",
+            esc(&r.scope),
+            esc(&r.measure),
+            r.observed_n,
+            num(r.observed_mean_min, 1),
+            num(r.observed_p50_min, 1),
+            num(r.observed_p90_min, 1),
+            num(r.simulated_mean_min, 1),
+            num(r.simulated_p50_min, 1),
+            num(r.simulated_p90_min, 1),
+            if r.flagged() { " class=\"worse\"" } else { "" },
+            num(r.difference_mean_min, 2),
+            if r.flagged() { "⚠" } else { "" }
+        );
+    }
+    let _ = writeln!(h, "</table></div>");
 }

@@ -5,6 +5,7 @@ mod common;
 
 mod all_strategies;
 mod area_targets;
+mod backtest_is_exact;
 mod bad_input;
 mod call_logs;
 mod charts_and_report;
