@@ -15,6 +15,7 @@ use policesim::incidents::{Generator, StreamModel, read_replay, write_replay};
 use policesim::output::{self, OutputDir};
 use policesim::report;
 use policesim::scenario::limits::{MAX_DAYS, MAX_THREADS};
+use policesim::scenario::overrides::Override;
 use policesim::scenario::{MIN_PER_DAY, Scenario, ScenarioError};
 
 /// Compare ways of organising county policing on response times and officer load.
@@ -35,6 +36,10 @@ enum Command {
     Check {
         /// Scenario file (TOML).
         scenario: PathBuf,
+        /// Change a scenario key for this run: `KEY=VALUE` (repeatable),
+        /// e.g. `--set incidents.per_day=40 --set 'stations[*].units=2'`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
     /// Exact queueing figures (Erlang C, hypercube) for strategies that fit.
     Analytic {
@@ -43,6 +48,10 @@ enum Command {
         /// Only this strategy.
         #[arg(long)]
         strategy: Option<String>,
+        /// Change a scenario key for this run: `KEY=VALUE` (repeatable),
+        /// e.g. `--set incidents.per_day=40 --set 'stations[*].units=2'`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
     /// Redraw charts and report.html from DIR/summary.json (no simulation).
     Chart {
@@ -86,6 +95,10 @@ enum Command {
         /// Which replication's stream to write (0-based).
         #[arg(long, default_value_t = 0)]
         replication: u32,
+        /// Change a scenario key for this run: `KEY=VALUE` (repeatable),
+        /// e.g. `--set incidents.per_day=40 --set 'stations[*].units=2'`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
 }
 
@@ -93,6 +106,10 @@ enum Command {
 struct RunArgs {
     /// Scenario file (TOML).
     scenario: PathBuf,
+    /// Change a scenario key for this run: `KEY=VALUE` (repeatable), e.g.
+    /// `--set incidents.per_day=40 --set 'stations[*].units=2'`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
     /// Replications per strategy (default: the scenario's).
     #[arg(long)]
     replications: Option<u32>,
@@ -269,8 +286,16 @@ mod interrupts {
     pub fn watch() {}
 }
 
-fn load(path: &Path) -> Result<Scenario> {
-    let s = Scenario::load(path)?;
+/// Parses `--set` arguments.
+fn overrides(args: &[String]) -> Result<Vec<Override>> {
+    Ok(args
+        .iter()
+        .map(|a| Override::parse(a))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+fn load(path: &Path, set: &[String]) -> Result<Scenario> {
+    let s = Scenario::load_with(path, &overrides(set)?)?;
     for w in &s.warnings {
         eprintln!("warning: {w}");
     }
@@ -279,8 +304,12 @@ fn load(path: &Path) -> Result<Scenario> {
 
 /// Loads a scenario for `run`: checks `--strategies` and prints only the
 /// warnings that concern the strategies that will run.
-fn load_for_run(path: &Path, names: &[String]) -> Result<(Scenario, Vec<usize>)> {
-    let s = Scenario::load(path)?;
+fn load_for_run(
+    path: &Path,
+    names: &[String],
+    set: &[String],
+) -> Result<(Scenario, Vec<usize>)> {
+    let s = Scenario::load_with(path, &overrides(set)?)?;
     let selected = experiment::select(&s, names)?;
     let running: Vec<&str> = selected.iter().map(|&i| s.strategies[i].name()).collect();
     for w in s.warnings.iter().filter(|w| w.concerns_any(&running)) {
@@ -291,8 +320,8 @@ fn load_for_run(path: &Path, names: &[String]) -> Result<(Scenario, Vec<usize>)>
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Check { scenario } => {
-            let s = load(&scenario)?;
+        Command::Check { scenario, set } => {
+            let s = load(&scenario, &set)?;
             print!("{}", report::describe(&s));
             Ok(ExitCode::SUCCESS)
         }
@@ -302,8 +331,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out,
             seed,
             replication,
+            set,
         } => {
-            let s = load(&scenario)?;
+            let s = load(&scenario, &set)?;
             if !(days.is_finite() && days > 0.0) {
                 bail!("--days must be a positive number, found {days}");
             }
@@ -325,8 +355,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("wrote {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Analytic { scenario, strategy } => {
-            let s = load(&scenario)?;
+        Command::Analytic {
+            scenario,
+            strategy,
+            set,
+        } => {
+            let s = load(&scenario, &set)?;
             let mut found = false;
             for cfg in &s.strategies {
                 if strategy.as_ref().is_some_and(|n| n != cfg.name()) {
@@ -391,7 +425,7 @@ fn fit_command(
     empirical: bool,
 ) -> Result<ExitCode> {
     use policesim::fit::{self, Call, FitOptions};
-    let s = load(scenario)?;
+    let s = load(scenario, &[])?;
     let base_text = std::fs::read_to_string(scenario)
         .with_context(|| format!("{}: cannot read", scenario.display()))?;
     let rows = read_replay(log, &s)?;
@@ -438,7 +472,7 @@ fn fit_command(
 }
 
 fn run_command(args: RunArgs) -> Result<ExitCode> {
-    let (mut s, selected) = load_for_run(&args.scenario, &args.strategies)?;
+    let (mut s, selected) = load_for_run(&args.scenario, &args.strategies, &args.set)?;
     if let Some(w) = args.warmup_days {
         if !(w.is_finite() && w >= 0.0) {
             bail!("--warmup-days must be a number >= 0, found {w}");
@@ -585,7 +619,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
 
 fn optimise_command(args: OptimiseArgs) -> Result<ExitCode> {
     use policesim::optimise::{self, Each, OptimiseOptions, Target};
-    let s = load(&args.scenario)?;
+    let s = load(&args.scenario, &[])?;
     let src = std::fs::read_to_string(&args.scenario)
         .with_context(|| format!("{}: cannot read", args.scenario.display()))?;
     let targets = args

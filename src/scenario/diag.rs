@@ -169,6 +169,9 @@ pub(crate) struct Collector<'a> {
     locator: Locator<'a>,
     pub(crate) errors: Vec<Diagnostic>,
     pub(crate) warnings: Vec<Diagnostic>,
+    /// Whether serde's spans point into the located source (not when the
+    /// text deserialised is the source with `--set` overrides applied).
+    spans_valid: bool,
 }
 
 impl<'a> Collector<'a> {
@@ -178,6 +181,7 @@ impl<'a> Collector<'a> {
             locator: Locator::new(src),
             errors: Vec::new(),
             warnings: Vec::new(),
+            spans_valid: true,
         }
     }
 
@@ -189,6 +193,12 @@ impl<'a> Collector<'a> {
             message,
             strategy: None,
         }
+    }
+
+    /// Locates serde errors by key path only: the text deserialised is not
+    /// the located source.
+    pub(crate) fn spans_point_elsewhere(&mut self) {
+        self.spans_valid = false;
     }
 
     /// Records an error at `key`.
@@ -230,7 +240,10 @@ impl<'a> Collector<'a> {
     ) -> Diagnostic {
         let path = err.path().to_string();
         let inner = err.inner();
-        let line = inner.span().map(|s| self.locator.line_of(s.start));
+        let line = inner
+            .span()
+            .filter(|_| self.spans_valid)
+            .map(|s| self.locator.line_of(s.start));
         let key = if path == "." { String::new() } else { path };
         let message = super::limits::overflow_message(&key, inner.message())
             .unwrap_or_else(|| friendly(inner.message()));

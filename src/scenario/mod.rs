@@ -8,6 +8,7 @@
 pub(crate) mod diag;
 pub mod limits;
 mod network;
+pub mod overrides;
 pub mod raw;
 pub mod replay;
 mod validate;
@@ -423,6 +424,33 @@ impl Scenario {
     /// ```
     pub fn from_toml(src: &str, file: &str) -> Result<Self, ScenarioError> {
         validate::parse_and_validate(src, file)
+    }
+
+    /// Reads and validates a scenario file with `--set` overrides applied
+    /// (see [`overrides`]).
+    pub fn load_with(
+        path: impl AsRef<Path>,
+        overrides: &[overrides::Override],
+    ) -> Result<Self, ScenarioError> {
+        let path = path.as_ref();
+        let file = path.display().to_string();
+        let src = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        Self::from_toml_with(&src, &file, overrides)
+    }
+
+    /// Validates scenario text with `--set` overrides applied, exactly as
+    /// if they had been written in it; a problem with an overridden key
+    /// names the override (`--set stations[*].units=0: stations[1].units:
+    /// ...`). Without overrides this is [`Scenario::from_toml`].
+    pub fn from_toml_with(
+        src: &str,
+        file: &str,
+        overrides: &[overrides::Override],
+    ) -> Result<Self, ScenarioError> {
+        validate::parse_and_validate_with(src, file, overrides)
     }
 
     /// Index of the station with `id`.

@@ -4,10 +4,10 @@
 //! ignored setting. Defaults live here; meaning and cross-checks live in
 //! the validation step (`scenario::Scenario::from_toml`).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The whole scenario file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     /// `[scenario]`: run settings.
@@ -76,7 +76,7 @@ pub struct RawReplay {
 }
 
 /// `[scenario]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMeta {
     /// Short name; also names the default output directory.
@@ -123,7 +123,7 @@ fn default_target() -> f64 {
 }
 
 /// `[map]`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMap {
     /// Latitude of the projection centre, degrees (default: mean of all lat/lon points).
@@ -141,7 +141,7 @@ pub struct RawMap {
 }
 
 /// `[travel]`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTravel {
     /// Average speed, km/h (straight-line model; default 40).
@@ -168,7 +168,7 @@ pub const DEFAULT_SPEED_KMH: f64 = 40.0;
 pub const DEFAULT_DETOUR: f64 = 1.3;
 
 /// `[dispatch]`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDispatch {
     /// Call taking before a call can be dispatched, minutes.
@@ -180,7 +180,7 @@ pub struct RawDispatch {
 }
 
 /// `[[stations]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStation {
     /// Unique id used by references.
@@ -206,7 +206,7 @@ pub struct RawStation {
 }
 
 /// `[[demand]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDemand {
     /// Display name.
@@ -235,7 +235,7 @@ pub struct RawDemand {
 }
 
 /// `[incidents]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawIncidents {
     /// Mean calls per day.
@@ -250,7 +250,7 @@ pub struct RawIncidents {
 }
 
 /// `[[incidents.kinds]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawKind {
     /// Unique name.
@@ -275,7 +275,7 @@ pub struct RawKind {
 }
 
 /// `escalation = { prob, units }`.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEscalation {
     /// Probability that the first unit on scene calls for backup.
@@ -285,7 +285,7 @@ pub struct RawEscalation {
 }
 
 /// `[roster]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRoster {
     /// Length of a duty shift, hours: 24, 12 or 8.
@@ -320,7 +320,7 @@ impl Default for RawRoster {
 }
 
 /// `[[zones]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawZone {
     /// Unique id.
@@ -336,7 +336,7 @@ pub struct RawZone {
 }
 
 /// A circle on the map: `{ x_km, y_km, radius_km }` or `{ lat, lon, radius_km }`.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawArea {
     /// km east of origin.
@@ -352,7 +352,7 @@ pub struct RawArea {
 }
 
 /// `[[traffic_squads]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSquad {
     /// Unique id.
@@ -380,7 +380,7 @@ pub struct RawSquad {
 }
 
 /// `[[specialist_units]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpecialist {
     /// Unique id.
@@ -414,7 +414,7 @@ fn default_units() -> u32 {
 ///
 /// Flat rather than an internally tagged enum so that a missing or misplaced
 /// parameter gets a message naming it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDist {
     /// fixed | exponential | lognormal | gamma | weibull | uniform | triangular | empirical.
@@ -440,7 +440,7 @@ pub struct RawDist {
 }
 
 /// `[strategies]`: one optional section per organisation model.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStrategies {
     /// `[strategies.per_station]`.
@@ -456,7 +456,7 @@ pub struct RawStrategies {
 }
 
 /// A response crew.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCrew {
     /// Officers per unit.
@@ -467,7 +467,7 @@ pub struct RawCrew {
 }
 
 /// `[strategies.per_station]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPerStation {
     /// Units on duty at each station at all times.
@@ -495,7 +495,7 @@ fn default_callin_when() -> String {
 }
 
 /// A standby post: `{ zone, x_km, y_km }` or `{ zone, lat, lon }`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPost {
     /// Zone id whose groups stand by here.
@@ -511,7 +511,7 @@ pub struct RawPost {
 }
 
 /// `[[strategies.zone_cooperation.mobile_standby]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMobileStandby {
     /// Hours of the day (0..23) when free groups wait at the posts.
@@ -521,7 +521,7 @@ pub struct RawMobileStandby {
 }
 
 /// `[strategies.zone_cooperation]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawZoneCooperation {
     /// Response groups standing by in each zone.
@@ -572,7 +572,7 @@ fn default_outside_units() -> u32 {
 }
 
 /// `[strategies.traffic_merged]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTrafficMerged {
     /// "per_station" or "zone_cooperation": the model it is built on.
@@ -594,7 +594,7 @@ fn one() -> f64 {
 }
 
 /// `[strategies.efficiency]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEfficiency {
     /// Pooled response units for the whole area.
@@ -625,7 +625,7 @@ fn yes() -> bool {
 }
 
 /// `[strategies.station_whistle]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStationWhistle {
     /// Units on duty at each station.

@@ -1,7 +1,8 @@
 //! From the raw file to a [`Scenario`]: every cross-check with its key path.
 
-use super::diag::{Collector, ScenarioError};
+use super::diag::{Collector, Diagnostic, ScenarioError};
 use super::limits;
+use super::overrides::{self, Override};
 use super::raw::{DEFAULT_DETOUR, DEFAULT_SPEED_KMH};
 use super::raw::{RawDemand, RawDist, RawScenario};
 use super::{
@@ -69,6 +70,55 @@ fn stray_strategies_headers(src: &str, c: &mut Collector) {
                 "a [strategies] line with nothing under it {before}: remove it (strategies are sections such as [strategies.per_station])"
             ),
         );
+    }
+}
+
+/// Like [`parse_and_validate`] after applying `--set` overrides: lines
+/// still point into `src`, and problems with an overridden key name the
+/// override.
+pub(super) fn parse_and_validate_with(
+    src: &str,
+    file: &str,
+    overrides: &[Override],
+) -> Result<Scenario, ScenarioError> {
+    if overrides.is_empty() {
+        return parse_and_validate(src, file);
+    }
+    let mut c = Collector::new(file, src);
+    let (text, touched) = match overrides::apply_to_source(src, overrides) {
+        Ok(done) => done,
+        Err(overrides::ApplyError::Syntax(e)) => {
+            return Err(ScenarioError::Invalid(vec![c.syntax_error(&e)]));
+        }
+        Err(overrides::ApplyError::Invalid(e)) => return Err(e),
+    };
+    c.spans_point_elsewhere();
+    let finish = |mut diags: Vec<Diagnostic>| {
+        overrides::attribute(&mut diags, overrides, &touched);
+        diags
+    };
+    let de = toml::de::Deserializer::parse(&text).map_err(|e| {
+        ScenarioError::Invalid(finish(vec![Diagnostic {
+            file: file.to_string(),
+            line: None,
+            key: String::new(),
+            message: format!("invalid TOML after --set: {}", e.message().trim()),
+        }]))
+    })?;
+    let raw: RawScenario = serde_path_to_error::deserialize(de)
+        .map_err(|e| ScenarioError::Invalid(finish(vec![c.serde_error(e)])))?;
+    // Counts and sizes first: nothing below may allocate or loop for them.
+    if !limits::check_raw(&raw, &mut c) {
+        return Err(ScenarioError::Invalid(finish(c.errors)));
+    }
+    let scenario = build(raw, file, &mut c);
+    stray_strategies_headers(src, &mut c);
+    match scenario {
+        Some(mut s) if c.errors.is_empty() => {
+            s.warnings = finish(std::mem::take(&mut c.warnings));
+            Ok(s)
+        }
+        _ => Err(ScenarioError::Invalid(finish(c.errors))),
     }
 }
 

@@ -26,6 +26,7 @@ mod queueing_theory;
 mod replay_is_exact;
 mod road_network_is_exact;
 mod scenarios_run;
+mod set_overrides;
 mod staffing_per_station_and_zone;
 mod strategies_agree;
 mod strategy_subsets;
