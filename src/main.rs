@@ -304,11 +304,7 @@ fn load(path: &Path, set: &[String]) -> Result<Scenario> {
 
 /// Loads a scenario for `run`: checks `--strategies` and prints only the
 /// warnings that concern the strategies that will run.
-fn load_for_run(
-    path: &Path,
-    names: &[String],
-    set: &[String],
-) -> Result<(Scenario, Vec<usize>)> {
+fn load_for_run(path: &Path, names: &[String], set: &[String]) -> Result<(Scenario, Vec<usize>)> {
     let s = Scenario::load_with(path, &overrides(set)?)?;
     let selected = experiment::select(&s, names)?;
     let running: Vec<&str> = selected.iter().map(|&i| s.strategies[i].name()).collect();
