@@ -617,6 +617,7 @@ pub(super) fn apply_all(
                 line: None,
                 key,
                 message,
+                strategy: None,
             }])
         })?;
         touched.push(paths);
@@ -790,6 +791,7 @@ pub(super) fn apply_to_source(
             line: None,
             key: String::new(),
             message: format!("cannot write the changed scenario: {e}"),
+            strategy: None,
         }]))
     })?;
     Ok((text, touched))
@@ -884,6 +886,7 @@ pub fn numeric_inputs(src: &str, file: &str) -> Result<Vec<NumericInput>, Scenar
             line: None,
             key: String::new(),
             message: friendly_error(&e),
+            strategy: None,
         }])
     })?;
     let defaults = toml::Value::try_from(&raw).map_err(|e| {
@@ -892,6 +895,7 @@ pub fn numeric_inputs(src: &str, file: &str) -> Result<Vec<NumericInput>, Scenar
             line: None,
             key: String::new(),
             message: format!("cannot list the inputs: {e}"),
+            strategy: None,
         }])
     })?;
     merge_defaults(&mut full, &defaults);

@@ -103,6 +103,7 @@ pub(super) fn parse_and_validate_with(
             line: None,
             key: String::new(),
             message: format!("invalid TOML after --set: {}", e.message().trim()),
+            strategy: None,
         }]))
     })?;
     let raw: RawScenario = serde_path_to_error::deserialize(de)
