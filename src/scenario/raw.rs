@@ -49,7 +49,7 @@ pub struct RawScenario {
 }
 
 /// `[replay]`: the layout of a call log (110 / CAD export).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawReplay {
     /// A public calls-for-service layout: `"cincinnati"`, `"san_francisco"`
