@@ -74,13 +74,13 @@ impl StationWhistleConfig {
         let answering: Vec<usize> = match &raw.roles {
             None => (0..s.specialists.len()).collect(),
             Some(roles) => {
-                if roles.is_empty() {
-                    let mut have: Vec<&str> = Vec::new();
-                    for u in &s.specialists {
-                        if !have.contains(&u.role.as_str()) {
-                            have.push(&u.role);
-                        }
+                let mut have: Vec<&str> = Vec::new();
+                for u in &s.specialists {
+                    if !have.contains(&u.role.as_str()) {
+                        have.push(&u.role);
                     }
+                }
+                if roles.is_empty() {
                     c.error(
                         format!("{key}.roles"),
                         format!(
@@ -93,7 +93,10 @@ impl StationWhistleConfig {
                     if !s.specialists.iter().any(|u| &u.role == r) {
                         c.error(
                             format!("{key}.roles[{i}]"),
-                            format!("no [[specialist_units]] entry has role {r:?}"),
+                            format!(
+                                "no [[specialist_units]] entry has role {r:?} (the file has: {})",
+                                have.join(", ")
+                            ),
                         );
                     }
                 }

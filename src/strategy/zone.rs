@@ -136,7 +136,15 @@ impl ZoneCooperationConfig {
                 Some(k) => saturation_kinds.push(k),
                 None => c.error(
                     format!("{key}.saturation_kinds[{i}]"),
-                    format!("unknown incident kind {name:?}"),
+                    format!(
+                        "unknown incident kind {name:?} (known: {})",
+                        s.incidents
+                            .kinds
+                            .iter()
+                            .map(|k| k.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ),
             }
         }
@@ -163,7 +171,18 @@ impl ZoneCooperationConfig {
             for (j, p) in m.posts.iter().enumerate() {
                 let pk = format!("{mk}.posts[{j}]");
                 let Some(z) = s.zones.iter().position(|z| z.id == p.zone) else {
-                    c.error(format!("{pk}.zone"), format!("unknown zone {:?}", p.zone));
+                    c.error(
+                        format!("{pk}.zone"),
+                        format!(
+                            "unknown zone {:?} (known: {})",
+                            p.zone,
+                            s.zones
+                                .iter()
+                                .map(|z| z.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
                     continue;
                 };
                 let pos = match (p.x_km, p.y_km, p.lat, p.lon, s.projection) {

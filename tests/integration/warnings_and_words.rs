@@ -337,3 +337,34 @@ fn a_stray_strategies_header_is_a_warning_naming_its_line() {
     assert!(ok, "{stderr}");
     assert!(!stderr.contains("[strategies]"), "{stderr}");
 }
+
+#[test]
+fn unknown_kinds_zones_and_roles_list_the_known_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let zones = format!(
+        "{SCENARIO}\n[[zones]]\nid = \"z\"\nstations = [\"north\", \"south\"]\nhub = \"north\"\n\n[strategies.zone_cooperation]\ngroups_per_zone = 2\nsaturation_kinds = [\"urgnet\"]\n\n[[strategies.zone_cooperation.mobile_standby]]\nhours = [18]\nposts = [{{ zone = \"zz\", x_km = 0.0, y_km = 0.0 }}]\n"
+    );
+    let (ok, _, stderr) = check(tmp.path(), &zones);
+    assert!(!ok);
+    assert!(
+        stderr.contains(
+            "strategies.zone_cooperation.saturation_kinds[0]: unknown incident kind \"urgnet\" (known: general, urgent)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("unknown zone \"zz\" (known: z)"),
+        "{stderr}"
+    );
+    let whistle = format!(
+        "{SCENARIO}\n[[specialist_units]]\nid = \"patrol-1\"\nrole = \"patrol\"\nx_km = 0.0\ny_km = 0.0\n\n[strategies.station_whistle]\nunits = 3\nroles = [\"partol\"]\n"
+    );
+    let (ok, _, stderr) = check(tmp.path(), &whistle);
+    assert!(!ok);
+    assert!(
+        stderr.contains(
+            "strategies.station_whistle.roles[0]: no [[specialist_units]] entry has role \"partol\" (the file has: patrol)"
+        ),
+        "{stderr}"
+    );
+}
