@@ -180,16 +180,30 @@ pub fn render_optimise(
         }
     }
     let undecided = r.undecided();
-    if !undecided.is_empty() {
+    let (capped, screened): (Vec<&Evaluation>, Vec<&Evaluation>) = undecided
+        .into_iter()
+        .partition(|e| e.replications >= r.max_replications);
+    if !capped.is_empty() {
         let _ = writeln!(
             out,
             "undecided: {} allocation(s) stayed undecided at {} replications and count as not meeting the targets:",
-            undecided.len(),
+            capped.len(),
             r.max_replications
         );
-        for e in undecided {
+        for e in capped.iter().take(10) {
             let _ = writeln!(out, "  #{} {}", e.number, allocation_text(r, e));
         }
+        if capped.len() > 10 {
+            let _ = writeln!(out, "  ... and {} more in optimise.csv", capped.len() - 10);
+        }
+    }
+    if !screened.is_empty() {
+        let _ = writeln!(
+            out,
+            "screened:  {} greedy option(s) without a verdict at {} replications were not taken and not run further (status undecided in optimise.csv)",
+            screened.len(),
+            r.replications
+        );
     }
     out.push('\n');
     let mut t = Table::new(&[(Align::Left, 10), (Align::Right, 6), (Align::Right, 8)]);
