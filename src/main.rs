@@ -86,9 +86,13 @@ enum Command {
         /// Days to generate.
         #[arg(long)]
         days: f64,
-        /// Output CSV file.
-        #[arg(long)]
-        out: PathBuf,
+        /// Output CSV file (the replay format).
+        #[arg(long, required_unless_present = "log")]
+        out: Option<PathBuf>,
+        /// Also (or instead) write a CAD-shaped call log of the baseline
+        /// strategy run on the stream, in the columns of the scenario's `[replay]`.
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
         /// Seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
@@ -325,6 +329,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             scenario,
             days,
             out,
+            log,
             seed,
             replication,
             set,
@@ -344,11 +349,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 replication,
                 days * MIN_PER_DAY,
             );
-            let shown = out.display().to_string();
-            output::write_file(&out, |w| {
-                write_replay(w, &s, stream).with_context(|| format!("{shown}: cannot write"))
-            })?;
-            eprintln!("wrote {}", out.display());
+            if let Some(out) = &out {
+                let shown = out.display().to_string();
+                output::write_file(out, |w| {
+                    write_replay(w, &s, stream).with_context(|| format!("{shown}: cannot write"))
+                })?;
+                eprintln!("wrote {}", out.display());
+            }
+            if let Some(log) = &log {
+                use policesim::fit::cad;
+                let shown = log.display().to_string();
+                let layout = cad::LogLayout::for_scenario(&s)?;
+                let records = cad::baseline_records(&s, seed.unwrap_or(s.seed), replication, days)?;
+                let bytes = cad::log_bytes(&s, &records, &layout)?;
+                output::write_file(log, |w| {
+                    std::io::Write::write_all(w, &bytes)
+                        .with_context(|| format!("{shown}: cannot write"))
+                })?;
+                eprintln!(
+                    "wrote {} ({} calls, the {} strategy's observed times)",
+                    log.display(),
+                    records.len(),
+                    s.baseline
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Analytic {
@@ -424,22 +448,50 @@ fn fit_command(
     let s = load(scenario, &[])?;
     let base_text = std::fs::read_to_string(scenario)
         .with_context(|| format!("{}: cannot read", scenario.display()))?;
-    let rows = read_replay(log, &s)?;
-    let calls: Vec<Call> = rows
-        .iter()
-        .map(|r| Call {
-            call_min: r.call_min,
-            pos: r.pos,
-            kind: r.kind as usize,
-            station: Some(r.station as usize),
-            dispatch_min: None,
-            arrive_min: None,
-            clear_min: None,
-            on_scene_min: r.on_scene_min,
-        })
-        .collect();
+    let (calls, start_weekday): (Vec<Call>, _) = match &s.replay {
+        // A log as it comes: observed times, the log's own start.
+        Some(spec) => {
+            let read = policesim::calllog::read_log(log, &s, spec)?;
+            if !read.rejected.is_empty() {
+                eprintln!("warning: {}: {}", log.display(), read.rejected_summary());
+            }
+            let calls = read
+                .records
+                .iter()
+                .map(|r| Call {
+                    call_min: r.call_min,
+                    pos: r.pos,
+                    kind: r.kind as usize,
+                    station: r.station_given.then_some(r.station as usize),
+                    dispatch_min: r.dispatch_min,
+                    arrive_min: r.arrive_min,
+                    clear_min: r.clear_min,
+                    on_scene_min: r.on_scene_min,
+                })
+                .collect();
+            (calls, read.start_weekday)
+        }
+        // policesim's own replay format: minutes from the scenario's start.
+        None => {
+            let rows = read_replay(log, &s)?;
+            let calls = rows
+                .iter()
+                .map(|r| Call {
+                    call_min: r.call_min,
+                    pos: r.pos,
+                    kind: r.kind as usize,
+                    station: Some(r.station as usize),
+                    dispatch_min: None,
+                    arrive_min: None,
+                    clear_min: None,
+                    on_scene_min: r.on_scene_min,
+                })
+                .collect();
+            (calls, s.start_weekday)
+        }
+    };
     let opts = FitOptions { cell_km, empirical };
-    let f = fit::fit(&s, &calls, s.start_weekday, None, &opts)
+    let f = fit::fit(&s, &calls, start_weekday, None, &opts)
         .with_context(|| format!("{}: cannot fit", log.display()))?;
     print!("{}", report::render_fit(&f));
     let log_name = log.display().to_string();

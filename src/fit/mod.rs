@@ -14,6 +14,7 @@
 //! the fit report is drawn by the command.
 
 pub mod arrivals;
+pub mod cad;
 pub mod durations;
 pub mod write;
 

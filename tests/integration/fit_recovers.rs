@@ -396,3 +396,69 @@ fn the_fit_command_writes_a_scenario_that_runs_and_its_report() {
     );
     assert!(!other.exists());
 }
+
+#[test]
+fn a_generated_cad_log_reads_back_and_fits_delays_and_travel() {
+    use crate::common::{policesim, write_file};
+    let dir = tempfile::tempdir().unwrap();
+    let with_replay = format!(
+        "{BASE}\n[replay]\ncolumns = {{ id = \"编号\", time = \"报警时间\", x_km = \"东\", y_km = \"北\", kind = \"类别\", station = \"派出所\", dispatch = \"派警时间\", arrive = \"到达时间\", clear = \"结束时间\" }}\nkinds = {{ \"一般\" = \"general\", \"交通事故\" = \"traffic\" }}\nstart = \"2024-01-03 00:00\"\nencoding = \"gb18030\"\n"
+    );
+    let base = write_file(dir.path(), "known.toml", &with_replay);
+    let log = dir.path().join("log.csv");
+    let (ok, _, err) = policesim([
+        "generate".as_ref(),
+        base.as_os_str(),
+        "--days".as_ref(),
+        "40".as_ref(),
+        "--log".as_ref(),
+        log.as_os_str(),
+    ]);
+    assert!(ok.success(), "{err}");
+    // GB 18030 bytes with the [replay] headers, text ids and timestamps.
+    let bytes = std::fs::read(&log).unwrap();
+    let (text, _, bad) = encoding_rs::GB18030.decode(&bytes);
+    assert!(!bad);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "编号,报警时间,东,北,类别,派出所,派警时间,到达时间,结束时间"
+    );
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert!(first[0].starts_with("J20240103"), "{first:?}");
+    assert!(first[1].starts_with("2024-01-03 "), "{first:?}");
+    assert!(["一般", "交通事故"].contains(&first[4]), "{first:?}");
+    let fitted = dir.path().join("fitted.toml");
+    let (ok, out, err) = policesim([
+        "fit".as_ref(),
+        log.as_os_str(),
+        "--scenario".as_ref(),
+        base.as_os_str(),
+        "--out".as_ref(),
+        fitted.as_os_str(),
+    ]);
+    assert!(ok.success(), "{err}");
+    assert!(out.contains("arrivals: "), "{out}");
+    let s = Scenario::load(&fitted).unwrap();
+    // Six units a station: call → dispatch is the 1.5 + 0.5 min ready delay
+    // for most calls; travel is 2 + 1.25 km / 36 km/h.
+    assert!(
+        (s.call_processing_min - 1.5).abs() < 0.02,
+        "{}",
+        s.call_processing_min
+    );
+    let policesim::map::TravelModel::Euclidean {
+        speed_kmh,
+        turnout_min,
+        ..
+    } = s.travel
+    else {
+        panic!("straight-line travel")
+    };
+    assert!((speed_kmh - 36.0).abs() < 0.5, "{speed_kmh}");
+    assert!((turnout_min - 2.0).abs() < 0.1, "{turnout_min}");
+    assert_eq!(s.start_weekday, Weekday::Wednesday);
+    // The traffic kind's on-scene times are clear − arrive of one unit.
+    let text = std::fs::read_to_string(&fitted).unwrap();
+    assert!(text.contains("times (clear − arrive)"), "{text}");
+}
