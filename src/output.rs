@@ -513,6 +513,12 @@ impl OutputDir {
         }
         // The target may have changed since the checks.
         check_replaceable(&self.target, &self.real)?;
+        // On disk before the swap, so that after a power loss the folder is
+        // the old one or the whole new one, never new names over empty files.
+        for rel in &self.written {
+            sync(&self.tmp.join(rel)).map_err(|e| FolderError::io(&self.target.join(rel), &e))?;
+        }
+        sync(&self.tmp).map_err(|e| FolderError::io(&self.target, &e))?;
         let old = if fs::symlink_metadata(&self.real).is_ok() {
             let old = sibling(&self.real, "old");
             fs::rename(&self.real, &old).map_err(|e| {
@@ -539,6 +545,10 @@ impl OutputDir {
             return Err(FolderError::new(&self.target, message));
         }
         self.done = true;
+        if let Some(parent) = self.real.parent() {
+            // Best effort: the renames reach the disk.
+            let _ = sync(parent);
+        }
         let tmp = self.tmp.clone();
         reg.pending.retain(|p| p.path != tmp);
         reg.committed.push(self.target.clone());
@@ -566,6 +576,15 @@ impl Drop for OutputDir {
         let _ = remove_any(&self.tmp);
         unregister(&self.tmp);
         remove_empty(&self.ancestors);
+    }
+}
+
+/// Flushes a file's or folder's data to the disk. Folders cannot be synced
+/// on every system; only files' errors count there.
+fn sync(path: &Path) -> io::Result<()> {
+    match File::open(path).and_then(|f| f.sync_all()) {
+        Err(_) if cfg!(not(unix)) && path.is_dir() => Ok(()),
+        r => r,
     }
 }
 
@@ -603,6 +622,9 @@ pub fn write_file<E: From<FolderError>>(
         let mut w = BufWriter::new(file);
         write(&mut w)?;
         w.flush().map_err(|e| FolderError::io(path, &e))?;
+        w.get_ref()
+            .sync_all()
+            .map_err(|e| FolderError::io(path, &e))?;
         drop(w);
         let mut reg = registry();
         if reg.interrupted {
