@@ -335,6 +335,9 @@ pub struct OutputDir {
     /// Folders created on the way to the target.
     ancestors: Vec<PathBuf>,
     done: bool,
+    /// Makes the swap's second rename fail, to test the way back.
+    #[cfg(test)]
+    fail_swap: bool,
 }
 
 impl OutputDir {
@@ -436,6 +439,8 @@ impl OutputDir {
             written: Vec::new(),
             ancestors,
             done: false,
+            #[cfg(test)]
+            fail_swap: false,
         };
         fs::write(out.tmp.join(MARKER), MARKER_TEXT)
             .map_err(|e| FolderError::io(&out.target.join(MARKER), &e))?;
@@ -531,7 +536,15 @@ impl OutputDir {
         } else {
             None
         };
-        if let Err(e) = fs::rename(&self.tmp, &self.real) {
+        #[cfg(not(test))]
+        let swapped = fs::rename(&self.tmp, &self.real);
+        #[cfg(test)]
+        let swapped = if self.fail_swap {
+            Err(io::Error::from(io::ErrorKind::StorageFull))
+        } else {
+            fs::rename(&self.tmp, &self.real)
+        };
+        if let Err(e) = swapped {
             let mut message = format!("cannot replace the folder: {}", describe_io(&e));
             if let Some(old) = &old
                 && let Err(back) = fs::rename(old, &self.real)
@@ -777,13 +790,34 @@ mod tests {
         let before = snapshot(root.path());
         let mut second = OutputDir::create(&target).unwrap();
         write_str(&mut second, "a.csv", "2");
-        // The temporary folder vanishes: the second rename must fail.
+        // The old folder is already renamed aside when this fails.
+        second.fail_swap = true;
+        let err = second.commit().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: cannot replace the folder: no space left on the device",
+                target.display()
+            )
+        );
+        assert_eq!(snapshot(root.path()), before);
+    }
+
+    #[test]
+    fn a_vanished_temporary_folder_fails_the_commit_and_keeps_the_previous_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let target = root.path().join("out");
+        let mut first = OutputDir::create(&target).unwrap();
+        write_str(&mut first, "a.csv", "1");
+        first.commit().unwrap();
+        let before = snapshot(root.path());
+        let mut second = OutputDir::create(&target).unwrap();
+        write_str(&mut second, "a.csv", "2");
         fs::remove_dir_all(&second.tmp).unwrap();
         let err = second.commit().unwrap_err();
-        assert!(
-            err.message
-                .starts_with("cannot replace the folder: does not exist"),
-            "{err}"
+        assert_eq!(
+            err.to_string(),
+            format!("{}: does not exist", target.join("a.csv").display())
         );
         assert_eq!(snapshot(root.path()), before);
     }
