@@ -322,6 +322,11 @@ where
         .map_err(fail(stem))?;
     for (t, label) in targets {
         let t = *t;
+        // A target beyond the axis has no place on it (and far beyond it
+        // would overflow the backend's pixel coordinates).
+        if !(0.0..=xmax).contains(&t) {
+            continue;
+        }
         chart
             .draw_series(DashedLineSeries::new(
                 vec![(t, 0.0), (t, 100.0)],

@@ -22,6 +22,9 @@ pub const MAX_UNITS: u32 = 10_000;
 pub const MAX_FLEET: u64 = 100_000;
 /// Most officers, or auxiliaries, in one crew.
 pub const MAX_CREW: u32 = 100;
+/// Largest demand `weight`: only the weights' ratios count, and the demand
+/// sampler needs every weight times the number of points to stay finite.
+pub const MAX_WEIGHT: f64 = 1e300;
 /// Most calls a day (`[incidents] per_day`).
 pub const MAX_CALLS_PER_DAY: f64 = 1_000_000.0;
 /// Fewest calls a day (`[incidents] per_day`): one call in about 27 years.
@@ -49,6 +52,7 @@ pub const MEMORY_BUDGET_BYTES: u64 = 4 << 30;
 use super::diag::Collector;
 use super::raw::{RawCrew, RawScenario};
 use super::{Specialist, Squad, Station};
+use crate::dist::MAX_MINUTES;
 use crate::map::Point;
 
 /// Largest `|x_km|` or `|y_km|` of any position, km: more than the Earth's
@@ -84,6 +88,9 @@ pub(crate) fn check_raw(raw: &RawScenario, c: &mut Collector) -> bool {
         ok &= at_most(c, "scenario.days", m.days, MAX_DAYS);
     }
     ok &= at_most(c, "scenario.replications", m.replications, MAX_REPLICATIONS);
+    if m.target_min.is_finite() {
+        ok &= at_most(c, "scenario.target_min", m.target_min, MAX_MINUTES);
+    }
     ok &= at_most(c, "stations", raw.stations.len(), MAX_STATIONS);
     ok &= at_most(c, "demand", raw.demand.len(), MAX_DEMAND_POINTS);
     ok &= at_most(c, "incidents.kinds", raw.incidents.kinds.len(), MAX_KINDS);
@@ -134,6 +141,19 @@ pub(crate) fn check_raw(raw: &RawScenario, c: &mut Collector) -> bool {
         people += u64::from(s.officers) + u64::from(s.auxiliaries);
     }
     for (i, d) in raw.demand.iter().enumerate() {
+        if d.weight.is_finite() && d.weight > MAX_WEIGHT {
+            c.error(
+                format!("demand[{i}].weight"),
+                format!(
+                    "too large (max {MAX_WEIGHT:e}), found {:e}: only the weights' ratios count, so scale them down",
+                    d.weight
+                ),
+            );
+            ok = false;
+        }
+        if let Some(t) = d.target_min.filter(|t| t.is_finite()) {
+            ok &= at_most(c, &format!("demand[{i}].target_min"), t, MAX_MINUTES);
+        }
         if d.spread_km.is_finite() {
             ok &= at_most(
                 c,

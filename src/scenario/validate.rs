@@ -13,6 +13,7 @@ use crate::boundary::{self as outline, Boundary};
 use crate::dist::{Dist, DistSpec};
 use crate::map::{Point, Projection, TravelModel};
 use crate::strategy;
+use rand_distr::weighted::WeightedAliasIndex;
 
 use super::network as roads;
 
@@ -309,6 +310,14 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
         c.error(
             "demand",
             "the weights' sum must be finite, found inf (scale them down: only their ratios count)",
+        );
+    } else if !demand.is_empty()
+        && WeightedAliasIndex::new(demand.iter().map(|d| d.weight).collect()).is_err()
+    {
+        // The sampler the runs build: whatever it refuses is refused here.
+        c.error(
+            "demand",
+            "the weights cannot be sampled (each must be finite, >= 0 and at most the largest number divided by the number of points): scale them down",
         );
     }
 

@@ -96,7 +96,28 @@ fn traffic_merged_on_zone_cooperation_without_a_squad_runs() {
 fn demand_weights_summing_to_infinity_are_refused() {
     // Was: a panic building the demand sampler (src/incidents.rs:120).
     let text = SCENARIO.replace("weight = 1.0", "weight = 1e308");
-    refused_with(&text, &["t.toml", "demand", "sum must be finite"]);
+    refused_with(
+        &text,
+        &[
+            "t.toml:31: demand[0].weight: too large (max 1e300), found 1e308: only the weights' ratios count",
+        ],
+    );
+    // One huge weight among small ones sums finitely, but the sampler
+    // multiplies each weight by the number of points (found by the
+    // robustness suite).
+    let text = replace_once(
+        SCENARIO,
+        "weight = 1.0\nspread_km = 2.0\nstation = \"north\"",
+        "weight = 1e308\nspread_km = 2.0\nstation = \"north\"",
+    );
+    refused_with(
+        &text,
+        &["t.toml:31: demand[0].weight: too large (max 1e300)"],
+    );
+    // The largest weight allowed, twice, samples.
+    let text = SCENARIO.replace("weight = 1.0", "weight = 1e300");
+    let s = Scenario::from_toml(&text, "t.toml").expect("valid");
+    policesim::incidents::StreamModel::new(&s);
 }
 
 #[test]
@@ -460,4 +481,30 @@ fn replay_positions_outside_the_map_are_refused() {
         ),
         "{err}"
     );
+}
+
+#[test]
+fn a_huge_response_target_is_refused_and_a_large_one_charts() {
+    // Was: an overflow panic in the chart backend drawing the target line
+    // (found by the robustness suite: target_min = 2147483648).
+    let text = replace_once(SCENARIO, "target_min = 15.0", "target_min = 2147483648");
+    refused_with(
+        &text,
+        &["t.toml:7: scenario.target_min: too large (max 10000000), found 2147483648"],
+    );
+    // The largest target allowed lies far off the chart's axis: it is left
+    // out, and the charts are drawn.
+    let text = replace_once(SCENARIO, "target_min = 15.0", "target_min = 10000000");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write_file(dir.path(), "tiny.toml", &text);
+    let out = dir.path().join("out");
+    let (status, _, stderr) = policesim([
+        Path::new("run"),
+        &file,
+        Path::new("-q"),
+        Path::new("--out"),
+        &out,
+    ]);
+    assert!(status.success(), "{stderr}");
+    assert!(out.join("charts/response_cdf.svg").is_file());
 }

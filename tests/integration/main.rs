@@ -25,6 +25,7 @@ mod output_folder;
 mod queueing_theory;
 mod replay_is_exact;
 mod road_network_is_exact;
+mod robustness;
 mod scenarios_run;
 mod set_overrides;
 mod staffing_per_station_and_zone;
