@@ -321,12 +321,9 @@ where
         .draw()
         .map_err(fail(stem))?;
     for (t, label) in targets {
-        let t = *t;
-        // A target beyond the axis has no place on it (and far beyond it
-        // would overflow the backend's pixel coordinates).
-        if !(0.0..=xmax).contains(&t) {
-            continue;
-        }
+        // A target beyond the axis is drawn off it (its legend entry stays),
+        // but not so far off that the backend's pixel coordinates overflow.
+        let t = t.min(100.0 * xmax);
         chart
             .draw_series(DashedLineSeries::new(
                 vec![(t, 0.0), (t, 100.0)],

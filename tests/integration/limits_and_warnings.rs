@@ -492,8 +492,8 @@ fn a_huge_response_target_is_refused_and_a_large_one_charts() {
         &text,
         &["t.toml:7: scenario.target_min: too large (max 10000000), found 2147483648"],
     );
-    // The largest target allowed lies far off the chart's axis: it is left
-    // out, and the charts are drawn.
+    // The largest target allowed lies far off the chart's axis: the charts
+    // are drawn, the target named in the legend.
     let text = replace_once(SCENARIO, "target_min = 15.0", "target_min = 10000000");
     let dir = tempfile::tempdir().expect("temp dir");
     let file = write_file(dir.path(), "tiny.toml", &text);
@@ -506,5 +506,9 @@ fn a_huge_response_target_is_refused_and_a_large_one_charts() {
         &out,
     ]);
     assert!(status.success(), "{stderr}");
-    assert!(out.join("charts/response_cdf.svg").is_file());
+    let cdf = std::fs::read_to_string(out.join("charts/response_cdf.svg")).expect("the chart");
+    assert!(
+        cdf.contains("target 10000000 min"),
+        "no target in the legend"
+    );
 }
