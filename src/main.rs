@@ -211,7 +211,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(
         cli.command,
-        Command::Run(_) | Command::Chart { .. } | Command::Generate { .. }
+        Command::Run(_) | Command::Chart { .. } | Command::Generate { .. } | Command::Optimise(_)
     ) {
         interrupts::watch();
     }
