@@ -126,7 +126,11 @@ pub const METRICS: [Metric; 8] = [
     },
 ];
 
-fn verdict(better: Better, low: Option<f64>, high: Option<f64>, diff: f64) -> String {
+/// The verdict on a difference `diff` (strategy − baseline, or B − A) with
+/// its 95 % interval `[low, high]`: better, worse, higher, lower (for
+/// [`Better::Neither`]), no significant difference, or not tested when
+/// there is no interval.
+pub fn verdict(better: Better, low: Option<f64>, high: Option<f64>, diff: f64) -> String {
     let (low, high) = match (low, high) {
         (Some(l), Some(h)) => (l, h),
         _ => return "not tested (1 replication)".into(),

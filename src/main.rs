@@ -32,6 +32,8 @@ enum Command {
     Run(RunArgs),
     /// Find the staffing with the fewest people on duty that meets targets.
     Optimise(OptimiseArgs),
+    /// Compare two output folders of `run`, metric by metric (B − A).
+    Diff(DiffArgs),
     /// Validate a scenario and print what it contains.
     Check {
         /// Scenario file (TOML).
@@ -157,6 +159,17 @@ struct RunArgs {
     /// Run even when the work estimate is over the event or memory budget.
     #[arg(long)]
     force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct DiffArgs {
+    /// Output folder A (the reference).
+    dir_a: PathBuf,
+    /// Output folder B (compared against A).
+    dir_b: PathBuf,
+    /// Also write DIR/diff.csv.
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 /// Where `optimise` targets apply.
@@ -413,6 +426,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Run(args) => run_command(args),
         Command::Optimise(args) => optimise_command(args),
+        Command::Diff(args) => diff_command(&args),
         Command::Fit {
             log,
             scenario,
@@ -795,6 +809,28 @@ fn optimise_command(args: OptimiseArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(3)
     })
+}
+
+fn diff_command(args: &DiffArgs) -> Result<ExitCode> {
+    use policesim::report::diff;
+    let out = args.out.as_deref().map(OutputDir::create).transpose()?;
+    let a = diff::read_output(&args.dir_a)?;
+    let b = diff::read_output(&args.dir_b)?;
+    let d = diff::diff(&args.dir_a, &a, &args.dir_b, &b);
+    print!("{}", diff::render_diff(&d));
+    if let Some(mut out) = out {
+        let bytes = diff::diff_csv(&d).context("cannot write diff.csv")?;
+        let shown = out.final_path("diff.csv");
+        out.file("diff.csv", |w| -> Result<()> {
+            use std::io::Write as _;
+            w.write_all(&bytes)
+                .with_context(|| format!("{}: cannot write", shown.display()))
+        })?;
+        for p in out.commit()? {
+            println!("wrote {}", p.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Reads `--incidents`: a call log by the scenario's `[replay]` table, or

@@ -6,6 +6,7 @@
 //! charts and the report read them back from `summary.json`.
 
 pub mod charts;
+pub mod diff;
 mod files;
 mod fit_html;
 pub mod geojson;

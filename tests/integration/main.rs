@@ -13,6 +13,7 @@ mod chinese_text;
 mod conservation;
 mod county_outline;
 mod determinism;
+mod diff_of_two_runs;
 mod dispatch_rules;
 mod fit_recovers;
 mod generate_round_trip;
