@@ -7,11 +7,13 @@
 
 use rayon::prelude::*;
 
-use crate::engine::{RunOutput, RunSpec, Sim, UnitSpec};
+use crate::engine::{RunSpec, Sim, UnitSpec};
 use crate::incidents::{Generator, Replay, ReplayIncident, StreamModel};
 use std::sync::Mutex;
 
-use crate::metrics::{Hists, IncidentRecord, StrategySummary, SummaryInput, summarise};
+use crate::metrics::{
+    Hists, IncidentRecord, Recorder, Replication, StrategySummary, SummaryInput, summarise,
+};
 use crate::roster::Roster;
 use crate::scenario::limits::{EVENT_BUDGET, MAX_DAYS, MAX_REPLICATIONS, MEMORY_BUDGET_BYTES};
 use crate::scenario::{MIN_PER_DAY, Scenario};
@@ -287,13 +289,15 @@ pub fn run(
     let jobs: Vec<(usize, u32)> = (0..selected.len())
         .flat_map(|k| (0..opts.replications).map(move |r| (k, r)))
         .collect();
-    let outputs: Vec<RunOutput> = jobs
+    let outputs: Vec<Replication> = jobs
         .par_iter()
         .map(|&(k, r)| {
             let cfg = &s.strategies[selected[k]];
             let plan = &plans[k];
-            let sim = Sim::new(s, &plan.fleet, &plan.roster, spec_of(k));
-            let mut out = match &opts.replay {
+            let spec = spec_of(k);
+            let mut recorder = Recorder::new(s, spec);
+            let sim = Sim::new(s, &plan.fleet, &plan.roster, spec).observed_by(&mut recorder);
+            let output = match &opts.replay {
                 Some(rows) => cfg.run(sim, plan, Replay::new(s, rows, opts.seed, r, horizon_min)),
                 None => cfg.run(
                     sim,
@@ -303,16 +307,16 @@ pub fn run(
             };
             // Pool the histograms now: they are the bulk of a replication's
             // memory, and integer counts add the same in any order.
-            let hists = out.recorder.take_hists();
+            let hists = recorder.take_hists();
             pooled[k]
                 .lock()
                 .expect("no job panics while holding the lock")
                 .absorb(hists);
             on_job_done();
-            out
+            Replication { output, recorder }
         })
         .collect();
-    let events = outputs.iter().map(|o| o.events).sum();
+    let events = outputs.iter().map(|o| o.output.events).sum();
     let reps = opts.replications as usize;
     let mut outputs = outputs.into_iter();
     let strategies = selected
@@ -321,7 +325,7 @@ pub fn run(
         .zip(pooled)
         .map(|((&i, plan), hists)| {
             let hists = hists.into_inner().expect("no job panicked");
-            let mut runs: Vec<RunOutput> = outputs.by_ref().take(reps).collect();
+            let mut runs: Vec<Replication> = outputs.by_ref().take(reps).collect();
             let records = runs
                 .iter_mut()
                 .map(|r| r.recorder.records.take().unwrap_or_default())
@@ -442,9 +446,11 @@ pub fn replication_summaries(
     let reps: Vec<u32> = reps.collect();
     reps.par_iter()
         .map(|&r| {
-            let sim = Sim::new(s, &plan.fleet, &plan.roster, spec);
-            let mut out = cfg.run(sim, plan, Generator::new(s, &model, seed, r, horizon_min));
-            let hists = out.recorder.take_hists();
+            let mut recorder = Recorder::new(s, spec);
+            let sim = Sim::new(s, &plan.fleet, &plan.roster, spec).observed_by(&mut recorder);
+            let output = cfg.run(sim, plan, Generator::new(s, &model, seed, r, horizon_min));
+            let hists = recorder.take_hists();
+            let out = Replication { output, recorder };
             let mut summary = summarise(
                 SummaryInput {
                     strategy: cfg.name(),

@@ -205,7 +205,7 @@ impl IncidentDraws {
             prevention: rng(seed, replication, Stream::Prevention),
             escalates: s.incidents.kinds.iter().any(|k| k.escalation.is_some()),
             prevents: s.strategies.iter().any(|c| {
-                matches!(c, crate::strategy::StrategyConfig::TrafficMerged(m) if m.accident_rate_factor < 1.0)
+                matches!(c, crate::scenario::StrategyConfig::TrafficMerged(m) if m.accident_rate_factor < 1.0)
             }),
         }
     }

@@ -1,3 +1,28 @@
+// Layers, bottom (first line) to top (last line). A module uses only
+// modules on its own line or on earlier lines, and modules on one line
+// never import each other in a circle; tests/integration/layers.rs reads
+// this list and checks both.
+// Scenario data is at the bottom; the engine defines the `Strategy` and
+// `Observer` traits that the strategies and the statistics implement;
+// loading a scenario checks each strategy's staffing plan, so it sits above
+// the strategies; report, at the top, reads the outcomes of the layers
+// below (experiment, optimise, fit, analytic, backtest), metrics and the
+// scenario data, and runs no strategy itself.
+//
+// layers:
+//   geo, dist, output
+//   roads
+//   map, boundary
+//   scenario
+//   incidents, calllog, roster
+//   engine
+//   strategy, metrics
+//   load, analytic, compare, backtest
+//   experiment
+//   optimise, fit
+//   report
+// end of layers
+
 //! # policesim
 //!
 //! A discrete-event simulator for comparing ways of organising county
@@ -58,7 +83,9 @@ pub mod dist;
 pub mod engine;
 pub mod experiment;
 pub mod fit;
+pub mod geo;
 pub mod incidents;
+pub mod load;
 pub mod map;
 pub mod metrics;
 pub mod optimise;

@@ -10,7 +10,8 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::engine::{Live, RunOutput, RunSpec, UnitSpec, Visit};
+use crate::engine::{Live, Observer, RunOutput, RunSpec, UnitSpec, Visit};
+use crate::incidents::Incident;
 use crate::map::Point;
 use crate::roster::{Role, Roster};
 use crate::scenario::{MIN_PER_DAY, Scenario};
@@ -351,6 +352,36 @@ pub struct HourAcc {
     pub response_sum: f64,
     /// Waiting calls integrated over time in this hour, call-minutes.
     pub waiting_area: f64,
+}
+
+/// One replication of one strategy: what the engine returned and what the
+/// [`Recorder`] observing it measured.
+#[derive(Debug, Clone)]
+pub struct Replication {
+    /// The engine's output (events, busy minutes).
+    pub output: RunOutput,
+    /// The statistics.
+    pub recorder: Recorder,
+}
+
+impl Observer for Recorder {
+    fn call(&mut self, incident: &Incident) {
+        if incident.call_min >= self.warmup_min {
+            self.generated += 1;
+        }
+    }
+
+    fn waiting(&mut self, from_min: f64, to_min: f64, calls: f64) {
+        self.waiting_area(from_min, to_min, calls);
+    }
+
+    fn closed(&mut self, live: &Live, cross_station: bool) {
+        self.finish(live, cross_station);
+    }
+
+    fn open(&mut self, live: &Live) {
+        Recorder::open(self, live);
+    }
 }
 
 impl Recorder {
@@ -753,7 +784,7 @@ fn cv(xs: &[f64]) -> Option<f64> {
 }
 
 /// Per-person work over all replications.
-fn people(roster: &Roster, runs: &[RunOutput], from: f64, to: f64) -> Vec<PersonSummary> {
+fn people(roster: &Roster, runs: &[Replication], from: f64, to: f64) -> Vec<PersonSummary> {
     let weeks = (to - from) / (7.0 * MIN_PER_DAY);
     let months = (to - from) / (30.44 * MIN_PER_DAY);
     let duty = roster.duty(from, to);
@@ -762,8 +793,16 @@ fn people(roster: &Roster, runs: &[RunOutput], from: f64, to: f64) -> Vec<Person
     (0..roster.people())
         .map(|p| {
             let pool = &roster.pools[pool_of[p] as usize];
-            let busy = runs.iter().map(|r| r.person_busy_min[p]).sum::<f64>() / reps;
-            let callout = runs.iter().map(|r| r.person_callout_min[p]).sum::<f64>() / reps;
+            let busy = runs
+                .iter()
+                .map(|r| r.output.person_busy_min[p])
+                .sum::<f64>()
+                / reps;
+            let callout = runs
+                .iter()
+                .map(|r| r.output.person_callout_min[p])
+                .sum::<f64>()
+                / reps;
             let d = duty.duty_min[p];
             PersonSummary {
                 pool: pool.name.clone(),
@@ -843,7 +882,7 @@ pub struct SummaryInput<'a> {
 }
 
 /// Summarises the replications of one strategy.
-pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput], hists: &Hists) -> StrategySummary {
+pub fn summarise(input: SummaryInput<'_>, runs: &[Replication], hists: &Hists) -> StrategySummary {
     let SummaryInput {
         strategy,
         scenario,
@@ -855,8 +894,12 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput], hists: &Hists) -> 
     let window_min = to_min - from_min;
     let weeks = window_min / (7.0 * MIN_PER_DAY);
     let on_duty: Vec<usize> = (0..fleet.len()).filter(|&u| fleet[u].on_duty()).collect();
-    let busy_of =
-        |r: &RunOutput, units: &[usize]| units.iter().map(|&u| r.unit_busy_min[u]).sum::<f64>();
+    let busy_of = |r: &Replication, units: &[usize]| {
+        units
+            .iter()
+            .map(|&u| r.output.unit_busy_min[u])
+            .sum::<f64>()
+    };
     let total_busy: f64 = runs.iter().map(|r| busy_of(r, &on_duty)).sum();
     let overall: Vec<&Acc> = runs.iter().map(|r| &r.recorder.overall).collect();
     let per_kind = scenario
@@ -935,11 +978,11 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput], hists: &Hists) -> 
             name: spec.name.clone(),
             station: scenario.stations[spec.station].id.clone(),
             kind: spec.kind,
-            utilization_pct: 100.0 * runs.iter().map(|r| r.unit_busy_min[u]).sum::<f64>()
+            utilization_pct: 100.0 * runs.iter().map(|r| r.output.unit_busy_min[u]).sum::<f64>()
                 / (window_min * runs.len() as f64),
             utilization_pct_by_replication: runs
                 .iter()
-                .map(|r| 100.0 * r.unit_busy_min[u] / window_min)
+                .map(|r| 100.0 * r.output.unit_busy_min[u] / window_min)
                 .collect(),
         })
         .collect();
@@ -992,7 +1035,9 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput], hists: &Hists) -> 
             let a = &r.recorder.overall;
             let load: Vec<f64> = officers
                 .iter()
-                .map(|&p| (r.person_busy_min[p] + r.person_callout_min[p]) / 60.0 / weeks)
+                .map(|&p| {
+                    (r.output.person_busy_min[p] + r.output.person_callout_min[p]) / 60.0 / weeks
+                })
                 .collect();
             ReplicationSummary {
                 replication: i as u32,
@@ -1006,7 +1051,7 @@ pub fn summarise(input: SummaryInput<'_>, runs: &[RunOutput], hists: &Hists) -> 
                 unit_utilization_pct: (!on_duty.is_empty())
                     .then(|| 100.0 * busy_of(r, &on_duty) / (on_duty.len() as f64 * window_min)),
                 open_incidents: a.open,
-                events: r.events,
+                events: r.output.events,
                 officer_duty_hours_per_week: officer_duty,
                 officer_busy_hours_per_week: mean(&load),
                 cross_district_pct: a.cross_district_pct(),

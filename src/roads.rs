@@ -17,8 +17,9 @@
 //! node found once per incident ([`RoadTravel::node_of`]) and each base's
 //! table found once when the base is set ([`RoadTravel::slot_of`]).
 //!
-//! This module sits in the bottom layer with [`crate::map`]: it knows
+//! This module sits in the bottom layer, on [`crate::geo`]: it knows
 //! points, projections and roads, nothing of the engine or the strategies.
+//! [`crate::map`]'s travel model sits on top of it.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
@@ -31,7 +32,7 @@ use rayon::prelude::*;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
-use crate::map::{Datum, Point, Projection, wgs84_to_gcj02};
+use crate::geo::{Datum, Point, Projection, wgs84_to_gcj02};
 
 /// Default speeds of the OpenStreetMap `highway` classes, km/h.
 ///

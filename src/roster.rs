@@ -9,8 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Crew;
-use crate::scenario::{MIN_PER_DAY, RosterSpec};
+use crate::scenario::{Crew, MIN_PER_DAY, RosterSpec};
 
 /// What kind of work a pool's people do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -27,10 +27,51 @@ use serde::{Deserialize, Serialize};
 
 use crate::incidents::Incident;
 use crate::map::{Point, TravelModel};
-use crate::metrics::Recorder;
 use crate::roster::Roster;
+pub use crate::scenario::Crew;
 use crate::scenario::Scenario;
-use crate::strategy::Strategy;
+
+/// The rules of one organisation model.
+///
+/// Required: what to do when an incident needs units, and when a unit frees.
+/// Optional hooks have empty defaults.
+pub trait Strategy {
+    /// Called once before the first event.
+    fn start(&mut self, _sim: &mut Sim<'_>) {}
+
+    /// `incident` needs [`crate::engine::Live::missing`] more units (it has
+    /// just become ready, or its first unit called for backup): assign what
+    /// the rules allow now and queue the rest.
+    fn on_incident(&mut self, sim: &mut Sim<'_>, incident: IncidentId);
+
+    /// `unit` has become free at its base: give it waiting work, if any.
+    fn on_unit_free(&mut self, sim: &mut Sim<'_>, unit: UnitId);
+
+    /// A timer set with [`Sim::set_timer`] fired.
+    fn on_timer(&mut self, _sim: &mut Sim<'_>, _token: u32) {}
+}
+
+/// What a run reports as it goes, for statistics.
+///
+/// The engine defines this and [`Strategy`] so that it depends on neither
+/// the strategies nor the statistics: [`crate::metrics::Recorder`]
+/// implements it. Every hook has an empty default.
+pub trait Observer {
+    /// `incident` has called.
+    fn call(&mut self, _incident: &Incident) {}
+
+    /// `calls` calls waited for a first unit over `[from_min, to_min)`,
+    /// already clipped to the statistics window (empty when `from_min >=
+    /// to_min`).
+    fn waiting(&mut self, _from_min: f64, _to_min: f64, _calls: f64) {}
+
+    /// The last unit has left `live`'s scene; `cross_station` when its first
+    /// unit belongs to another station than the incident's jurisdiction.
+    fn closed(&mut self, _live: &Live, _cross_station: bool) {}
+
+    /// `live` was still open at the horizon.
+    fn open(&mut self, _live: &Live) {}
+}
 
 /// Index of a unit within a strategy's fleet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -39,15 +80,6 @@ pub struct UnitId(pub u32);
 /// Slot of a live incident inside the engine (reused once the incident closes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct IncidentId(pub u32);
-
-/// People in one response unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Crew {
-    /// Sworn officers (one leads the unit).
-    pub officers: u32,
-    /// Auxiliaries.
-    pub auxiliaries: u32,
-}
 
 /// What a unit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -228,8 +260,6 @@ pub struct RunOutput {
     pub person_busy_min: Vec<f64>,
     /// Called-in (off-duty) busy minutes of each person.
     pub person_callout_min: Vec<f64>,
-    /// Statistics.
-    pub recorder: Recorder,
 }
 
 /// What a strategy sees and acts on: the clock, the units, the live
@@ -257,7 +287,8 @@ pub struct Sim<'s> {
     unit_busy_min: Vec<f64>,
     person_busy_min: Vec<f64>,
     person_callout_min: Vec<f64>,
-    recorder: Recorder,
+    /// Told of calls, waiting and closed incidents ([`Sim::observed_by`]).
+    observer: Option<&'s mut dyn Observer>,
 }
 
 impl<'s> Sim<'s> {
@@ -299,8 +330,16 @@ impl<'s> Sim<'s> {
             unit_busy_min: vec![0.0; fleet.len()],
             person_busy_min: vec![0.0; people],
             person_callout_min: vec![0.0; people],
-            recorder: Recorder::new(scenario, spec),
+            observer: None,
         }
+    }
+
+    /// The same simulation, telling `observer` of every call, every change
+    /// in the number of waiting calls and every closed incident. Without
+    /// one, a run keeps only its [`RunOutput`].
+    pub fn observed_by(mut self, observer: &'s mut dyn Observer) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Current time, minutes.
@@ -445,8 +484,10 @@ impl<'s> Sim<'s> {
     fn account_waiting(&mut self) {
         let (from, to) = (self.waiting_since, self.now);
         self.waiting_since = to;
-        if self.waiting > 0 {
-            self.recorder.waiting_area(
+        if self.waiting > 0
+            && let Some(o) = self.observer.as_deref_mut()
+        {
+            o.waiting(
                 from.max(self.spec.warmup_min),
                 to.min(self.spec.horizon_min),
                 f64::from(self.waiting),
@@ -479,8 +520,8 @@ impl<'s> Sim<'s> {
             waiting: false,
             visits: Vec::new(),
         };
-        if incident.call_min >= self.spec.warmup_min {
-            self.recorder.generated += 1;
+        if let Some(o) = self.observer.as_deref_mut() {
+            o.call(&incident);
         }
         match self.free_slots.pop() {
             Some(slot) => {
@@ -584,7 +625,9 @@ impl<'s> Sim<'s> {
         if live.cleared == live.assigned {
             let first = live.visits[0].unit.0 as usize;
             let cross = self.unit_station[first] != live.incident.station;
-            self.recorder.finish(live, cross);
+            if let Some(o) = self.observer.as_deref_mut() {
+                o.closed(live, cross);
+            }
             self.free_slots.push(id.0);
         }
     }
@@ -655,8 +698,10 @@ impl<'s> Sim<'s> {
         let mut closed = std::mem::take(&mut self.free_slots);
         closed.sort_unstable();
         for (slot, live) in self.live.iter().enumerate() {
-            if closed.binary_search(&(slot as u32)).is_err() {
-                self.recorder.open(live);
+            if closed.binary_search(&(slot as u32)).is_err()
+                && let Some(o) = self.observer.as_deref_mut()
+            {
+                o.open(live);
             }
         }
         RunOutput {
@@ -664,7 +709,6 @@ impl<'s> Sim<'s> {
             unit_busy_min: self.unit_busy_min,
             person_busy_min: self.person_busy_min,
             person_callout_min: self.person_callout_min,
-            recorder: self.recorder,
         }
     }
 }

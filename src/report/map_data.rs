@@ -8,8 +8,8 @@ use geo::{BooleanOps, MapCoords, MultiPolygon, Polygon};
 use crate::boundary::{frame, voronoi_cells};
 use crate::incidents::{Generator, StreamModel};
 use crate::map::{Datum, Projection};
+use crate::scenario::StrategyConfig;
 use crate::scenario::{MIN_PER_DAY, Scenario};
-use crate::strategy::StrategyConfig;
 
 /// Polygons in km: each a list of closed rings `[x_km, y_km]`, the exterior
 /// first, then its holes.

@@ -467,7 +467,7 @@ pub fn describe(s: &Scenario) -> String {
         }
         let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
         let _ = writeln!(out, "  units: {}", list.join(", "));
-        if let crate::strategy::StrategyConfig::Efficiency(e) = cfg {
+        if let crate::scenario::StrategyConfig::Efficiency(e) = cfg {
             let posts: Vec<String> = e
                 .units_per_post()
                 .into_iter()

@@ -2,18 +2,21 @@
 //!
 //! A scenario is read in two steps: [`raw`] mirrors the TOML with serde (so
 //! unknown keys and wrong types are caught with their key path and line), then
-//! a validation step checks meaning (references, shares, rates, staffing) and
-//! builds the domain types below, which is all the engine ever sees.
+//! a validation step ([`crate::load`], which defines [`Scenario::load`] and
+//! [`Scenario::from_toml`]) checks meaning (references, shares, rates,
+//! staffing) and builds the domain types below, which is all the engine ever
+//! sees.
+//!
+//! This module is the bottom layer's data: it imports no engine, strategy,
+//! roster or metrics code. Validation needs the strategies' staffing plans,
+//! so it sits above them.
 
 pub(crate) mod diag;
 pub mod limits;
-mod network;
 pub mod overrides;
 pub mod raw;
 pub mod replay;
-mod validate;
-
-use std::path::Path;
+pub mod strategies;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,12 +24,21 @@ pub use diag::{Diagnostic, ScenarioError};
 
 use crate::boundary::Boundary;
 use crate::dist::Dist;
-use crate::engine::Crew;
 use crate::map::{Datum, Point, Projection, TravelModel};
-use crate::strategy::StrategyConfig;
+
+pub use strategies::StrategyConfig;
 
 /// Minutes in a day.
 pub const MIN_PER_DAY: f64 = 1440.0;
+
+/// People in one response unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Crew {
+    /// Sworn officers (one leads the unit).
+    pub officers: u32,
+    /// Auxiliaries.
+    pub auxiliaries: u32,
+}
 
 /// A validated scenario.
 #[derive(Debug, Clone)]
@@ -378,81 +390,6 @@ impl IncidentModel {
 }
 
 impl Scenario {
-    /// Reads and validates a scenario file.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self, ScenarioError> {
-        let path = path.as_ref();
-        let file = path.display().to_string();
-        let src = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-            file: file.clone(),
-            source,
-        })?;
-        Self::from_toml(&src, &file)
-    }
-
-    /// Validates scenario text; `file` labels diagnostics.
-    ///
-    /// ```
-    /// let text = r#"
-    /// [scenario]
-    /// name = "tiny"
-    /// days = 2
-    /// [[stations]]
-    /// id = "a"
-    /// x_km = 0.0
-    /// y_km = 0.0
-    /// officers = 4
-    /// auxiliaries = 8
-    /// [[demand]]
-    /// x_km = 1.0
-    /// y_km = 0.0
-    /// weight = 1.0
-    /// [incidents]
-    /// per_day = 10.0
-    /// [[incidents.kinds]]
-    /// name = "general"
-    /// share = 1.0
-    /// on_scene = { dist = "exponential", mean = 30.0 }
-    /// [strategies.per_station]
-    /// units = 1
-    /// "#;
-    /// let s = policesim::Scenario::from_toml(text, "tiny.toml").unwrap();
-    /// assert_eq!(s.stations[0].id, "a");
-    ///
-    /// let bad = text.replace("x_km = 1.0", "x_km = \"abc\"");
-    /// let err = policesim::Scenario::from_toml(&bad, "tiny.toml").unwrap_err();
-    /// assert!(err.to_string().starts_with("tiny.toml:12: demand[0].x_km: expected a number"));
-    /// ```
-    pub fn from_toml(src: &str, file: &str) -> Result<Self, ScenarioError> {
-        validate::parse_and_validate(src, file)
-    }
-
-    /// Reads and validates a scenario file with `--set` overrides applied
-    /// (see [`overrides`]).
-    pub fn load_with(
-        path: impl AsRef<Path>,
-        overrides: &[overrides::Override],
-    ) -> Result<Self, ScenarioError> {
-        let path = path.as_ref();
-        let file = path.display().to_string();
-        let src = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-            file: file.clone(),
-            source,
-        })?;
-        Self::from_toml_with(&src, &file, overrides)
-    }
-
-    /// Validates scenario text with `--set` overrides applied, exactly as
-    /// if they had been written in it; a problem with an overridden key
-    /// names the override (`--set stations[*].units=0: stations[1].units:
-    /// ...`). Without overrides this is [`Scenario::from_toml`].
-    pub fn from_toml_with(
-        src: &str,
-        file: &str,
-        overrides: &[overrides::Override],
-    ) -> Result<Self, ScenarioError> {
-        validate::parse_and_validate_with(src, file, overrides)
-    }
-
     /// Index of the station with `id`.
     pub fn station_index(&self, id: &str) -> Option<usize> {
         self.stations.iter().position(|s| s.id == id)

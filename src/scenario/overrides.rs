@@ -598,7 +598,7 @@ impl<'de> MapAccess<'de> for Fields<'_> {
 
 /// Applies `overrides` in order to the parsed file; returns, per override,
 /// the concrete paths it set (`stations[2].units`).
-pub(super) fn apply_all(
+pub(crate) fn apply_all(
     doc: &mut toml::Table,
     overrides: &[Override],
 ) -> Result<Vec<Vec<String>>, ScenarioError> {
@@ -745,7 +745,7 @@ fn select(items: &[toml::Value], sel: &str) -> Result<Vec<usize>, String> {
 /// Points every diagnostic about a key an override set at that override;
 /// a diagnostic about a table holding an overridden key keeps its line and
 /// names the override too.
-pub(super) fn attribute(diags: &mut [Diagnostic], overrides: &[Override], touched: &[Vec<String>]) {
+pub(crate) fn attribute(diags: &mut [Diagnostic], overrides: &[Override], touched: &[Vec<String>]) {
     let within = |inner: &str, outer: &str| {
         inner == outer
             || inner.starts_with(&format!("{outer}."))
@@ -770,7 +770,7 @@ pub(super) fn attribute(diags: &mut [Diagnostic], overrides: &[Override], touche
 }
 
 /// Why overrides could not be applied to scenario text.
-pub(super) enum ApplyError {
+pub(crate) enum ApplyError {
     /// The text is not TOML.
     Syntax(toml::de::Error),
     /// An override does not fit the document.
@@ -779,7 +779,7 @@ pub(super) enum ApplyError {
 
 /// Parses scenario text and applies overrides: the document that
 /// validation reads, and the paths each override set.
-pub(super) fn apply_to_source(
+pub(crate) fn apply_to_source(
     src: &str,
     overrides: &[Override],
 ) -> Result<(String, Vec<Vec<String>>), ApplyError> {

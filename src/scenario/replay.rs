@@ -355,7 +355,7 @@ fn parse_us(text: &str) -> Option<Stamp> {
 }
 
 /// Validates `[replay]` against the scenario's kinds, stations and strategies.
-pub(super) fn build(
+pub(crate) fn build(
     raw: &RawReplay,
     kind_names: &[String],
     strategy_names: &[&str],

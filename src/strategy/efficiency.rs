@@ -10,40 +10,16 @@
 //! area, ignoring station boundaries; when none is free the call waits in one
 //! area-wide queue, and a unit that frees takes its head.
 
-use serde::Serialize;
-
 use super::parts::{PostIndex, Squads, WaitQueue, add_unit, finish_plan, squad_pools};
 use super::per_station::DEFAULT_CREW;
 use super::{Plan, Strategy, crew, shift_override};
-use crate::engine::{Crew, IncidentId, Sim, UnitId, UnitKind, UnitSpec};
+use crate::engine::{IncidentId, Sim, UnitId, UnitKind, UnitSpec};
 use crate::roster::Shortage;
 use crate::roster::{Role, RosterBuilder};
 use crate::scenario::Scenario;
 use crate::scenario::diag::Collector;
 use crate::scenario::raw::RawEfficiency;
-
-/// `[strategies.efficiency]`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EfficiencyConfig {
-    /// Pooled units for the whole area.
-    pub units: u32,
-    /// Crew of each unit.
-    pub crew: Crew,
-    /// Standby posts (station indices).
-    pub posts: Vec<usize>,
-    /// Call taking, minutes.
-    pub call_processing_min: f64,
-    /// Hand-off, minutes.
-    pub handoff_min: f64,
-    /// Multiplier on case handling.
-    pub case_handling_factor: f64,
-    /// Primary and secondary at once for multi-unit kinds (else tiered).
-    pub secondary: bool,
-    /// Desk officers at every station.
-    pub desk_officers_per_station: u32,
-    /// Shift length override, hours.
-    pub shift_hours: Option<u32>,
-}
+use crate::scenario::strategies::EfficiencyConfig;
 
 /// Units at each distinct post, in post order, when `units` are dealt to
 /// `posts` in turn (as [`EfficiencyConfig`] fields them).

@@ -3,8 +3,11 @@
 //! Each model is a [`Strategy`]: a few hooks the engine calls when an incident
 //! needs units or a unit becomes free. The engine owns time, travel and the
 //! units' states; a strategy owns its queues and rules. The set of models a
-//! scenario can name is the tagged enum [`StrategyConfig`]; each model's
-//! file holds its configuration, its staffing plan and its dispatch rules.
+//! scenario can name is the tagged enum [`StrategyConfig`]. The settings
+//! are scenario data ([`crate::scenario::strategies`], re-exported here);
+//! each model's file here reads them from the file, builds the staffing plan
+//! and holds the dispatch rules. The [`Strategy`] trait is the engine's
+//! ([`crate::engine::Strategy`], re-exported here).
 //!
 //! Shared building blocks live in [`parts`]: station response with call-in,
 //! the traffic squad, and the priority wait queue.
@@ -16,14 +19,17 @@ mod traffic_merged;
 mod whistle;
 mod zone;
 
-use serde::Serialize;
-
-pub use efficiency::{Efficiency, EfficiencyConfig};
+pub use efficiency::Efficiency;
 pub use parts::{CallInWhen, WaitQueue};
-pub use per_station::{PerStation, PerStationConfig};
-pub use traffic_merged::{MergedBase, TrafficMergedConfig};
-pub use whistle::{StationWhistle, StationWhistleConfig};
-pub use zone::{CrossZone, MobileStandby, ZoneCooperation, ZoneCooperationConfig};
+pub use per_station::PerStation;
+pub use whistle::StationWhistle;
+pub use zone::ZoneCooperation;
+
+pub use crate::engine::Strategy;
+pub use crate::scenario::strategies::{
+    CrossZone, EfficiencyConfig, MergedBase, MobileStandby, PerStationConfig, StationWhistleConfig,
+    StrategyConfig, TrafficMergedConfig, ZoneCooperationConfig,
+};
 
 use crate::engine::{Crew, IncidentId, RunOutput, Sim, UnitId, UnitSpec};
 use crate::incidents::Incident;
@@ -33,26 +39,6 @@ use crate::scenario::diag::Collector;
 use crate::scenario::raw::{RawCrew, RawStrategies};
 use crate::scenario::{MIN_PER_DAY, Scenario};
 
-/// The rules of one organisation model.
-///
-/// Required: what to do when an incident needs units, and when a unit frees.
-/// Optional hooks have empty defaults.
-pub trait Strategy {
-    /// Called once before the first event.
-    fn start(&mut self, _sim: &mut Sim<'_>) {}
-
-    /// `incident` needs [`crate::engine::Live::missing`] more units (it has
-    /// just become ready, or its first unit called for backup): assign what
-    /// the rules allow now and queue the rest.
-    fn on_incident(&mut self, sim: &mut Sim<'_>, incident: IncidentId);
-
-    /// `unit` has become free at its base: give it waiting work, if any.
-    fn on_unit_free(&mut self, sim: &mut Sim<'_>, unit: UnitId);
-
-    /// A timer set with [`Sim::set_timer`] fired.
-    fn on_timer(&mut self, _sim: &mut Sim<'_>, _token: u32) {}
-}
-
 /// The units a strategy fields and who staffs them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -60,22 +46,6 @@ pub struct Plan {
     pub fleet: Vec<UnitSpec>,
     /// Who is on duty in them (and at desks).
     pub roster: Roster,
-}
-
-/// The organisation models a scenario can ask for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "model", rename_all = "snake_case")]
-pub enum StrategyConfig {
-    /// Each station answers its own jurisdiction (the baseline).
-    PerStation(PerStationConfig),
-    /// Cooperation zones with response groups at a central station.
-    ZoneCooperation(ZoneCooperationConfig),
-    /// Stations merged with the traffic squad.
-    TrafficMerged(TrafficMergedConfig),
-    /// Efficiency policing: pooled units, integrated dispatch.
-    Efficiency(EfficiencyConfig),
-    /// Stations summon specialist units ("the station blows the whistle").
-    StationWhistle(StationWhistleConfig),
 }
 
 impl StrategyConfig {

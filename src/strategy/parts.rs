@@ -5,12 +5,11 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use serde::Serialize;
-
 use super::nearest_free;
 use crate::engine::{Crew, IncidentId, Sim, UnitId, UnitKind, UnitSpec};
 use crate::map::Point;
 use crate::roster::{Role, RosterBuilder};
+pub use crate::scenario::strategies::CallInWhen;
 use crate::scenario::{Area, Scenario};
 
 #[derive(Debug, Clone, Copy)]
@@ -119,26 +118,6 @@ impl WaitQueue {
     /// Whether no entry is held.
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
-    }
-}
-
-/// When off-duty people are called in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallInWhen {
-    /// Only for the part of a force the duty units can never supply.
-    MultiUnit,
-    /// Also whenever a call would otherwise wait.
-    WhenBusy,
-}
-
-impl CallInWhen {
-    /// When call-in units come, in words (`check`).
-    pub fn describe(self) -> &'static str {
-        match self {
-            CallInWhen::MultiUnit => "only for force the duty units can never supply",
-            CallInWhen::WhenBusy => "also whenever a call would otherwise wait",
-        }
     }
 }
 

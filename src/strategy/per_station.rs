@@ -8,8 +8,6 @@
 //! call would wait (`"when_busy"`). Road accidents go to the traffic squad
 //! when the scenario has one.
 
-use serde::Serialize;
-
 use super::parts::{
     CallInWhen, Squads, Stations, add_station_units, finish_plan, nearest_squad, squad_pools,
     station_pools,
@@ -21,24 +19,7 @@ use crate::roster::Shortage;
 use crate::scenario::Scenario;
 use crate::scenario::diag::Collector;
 use crate::scenario::raw::RawPerStation;
-
-/// `[strategies.per_station]`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PerStationConfig {
-    /// Response units on duty at each station at all times, unless the
-    /// station sets its own (see [`PerStationConfig::units_at`]).
-    pub units: u32,
-    /// Crew of each unit.
-    pub crew: Crew,
-    /// Call-in units per station formed from off-duty people.
-    pub callin_units: u32,
-    /// Minutes until called-in people can turn out.
-    pub callin_delay_min: f64,
-    /// When people are called in.
-    pub callin_when: CallInWhen,
-    /// Shift length override, hours.
-    pub shift_hours: Option<u32>,
-}
+use crate::scenario::strategies::PerStationConfig;
 
 /// Default crew of a station unit: 1 officer + 2 auxiliaries (assumption).
 pub const DEFAULT_CREW: Crew = Crew {

@@ -11,36 +11,15 @@
 //! each traffic incident whose own uniform draw exceeds it, so every other
 //! incident stays identical across strategies.
 
-use serde::Serialize;
-
 use super::Plan;
-use super::per_station::PerStationConfig;
-use super::zone::ZoneCooperationConfig;
+
 use crate::roster::Shortage;
 use crate::scenario::Scenario;
 use crate::scenario::diag::Collector;
 use crate::scenario::raw::{RawStrategies, RawTrafficMerged};
-
-/// The model the merge is built on, with that model's settings.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MergedBase {
-    /// Per-station response.
-    PerStation(PerStationConfig),
-    /// Cooperation zones.
-    ZoneCooperation(ZoneCooperationConfig),
-}
-
-/// `[strategies.traffic_merged]`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TrafficMergedConfig {
-    /// The model it is built on.
-    pub base: MergedBase,
-    /// Units added at every station, staffed by former squad people.
-    pub extra_units_per_station: u32,
-    /// Multiplies the traffic-incident rate.
-    pub accident_rate_factor: f64,
-}
+use crate::scenario::strategies::{
+    MergedBase, PerStationConfig, TrafficMergedConfig, ZoneCooperationConfig,
+};
 
 impl TrafficMergedConfig {
     pub(crate) fn from_raw(

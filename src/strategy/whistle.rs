@@ -10,36 +10,19 @@
 
 use std::collections::VecDeque;
 
-use serde::Serialize;
-
 use super::parts::{
     CallInWhen, Squads, Stations, add_station_units, add_unit, finish_plan, squad_pools,
     station_pools,
 };
 use super::per_station::DEFAULT_CREW;
 use super::{Plan, Strategy, crew, nearest_free, shift_override};
-use crate::engine::{Crew, IncidentId, Sim, UnitId, UnitKind, UnitSpec};
+use crate::engine::{IncidentId, Sim, UnitId, UnitKind, UnitSpec};
 use crate::roster::Shortage;
 use crate::roster::{Role, RosterBuilder};
 use crate::scenario::Scenario;
 use crate::scenario::diag::Collector;
 use crate::scenario::raw::RawStationWhistle;
-
-/// `[strategies.station_whistle]`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StationWhistleConfig {
-    /// Duty units at each station, unless the station sets its own (see
-    /// [`StationWhistleConfig::units_at`]).
-    pub units: u32,
-    /// Crew of a station unit.
-    pub crew: Crew,
-    /// Waiting longer than this summons a specialist, minutes.
-    pub whistle_after_min: f64,
-    /// Indices of the specialist units that answer the whistle.
-    pub answering: Vec<usize>,
-    /// Shift length override, hours.
-    pub shift_hours: Option<u32>,
-}
+use crate::scenario::strategies::StationWhistleConfig;
 
 impl StationWhistleConfig {
     pub(crate) fn from_raw(

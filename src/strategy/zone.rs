@@ -18,8 +18,6 @@
 //!
 //! Stations outside every zone keep per-station response.
 
-use serde::Serialize;
-
 use super::parts::{
     CallInWhen, Squads, Stations, WaitQueue, add_station_units, add_unit, finish_plan,
     nearest_squad, squad_pools, station_pools,
@@ -33,66 +31,7 @@ use crate::roster::{Role, RosterBuilder};
 use crate::scenario::Scenario;
 use crate::scenario::diag::Collector;
 use crate::scenario::raw::RawZoneCooperation;
-
-/// Whether a zone may borrow another zone's groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CrossZone {
-    /// Calls are handled without leaving the zone.
-    Never,
-    /// When every group of the zone is busy, the nearest free group elsewhere goes.
-    WhenAllBusy,
-}
-
-impl CrossZone {
-    /// Borrowing across zones, in words (`check`).
-    pub fn describe(self) -> &'static str {
-        match self {
-            CrossZone::Never => "never",
-            CrossZone::WhenAllBusy => "when all of a zone's groups are busy",
-        }
-    }
-}
-
-/// Standby on the move: in `hours`, free groups of each zone wait at its posts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MobileStandby {
-    /// Hours of the day, 0..23.
-    pub hours: Vec<u32>,
-    /// `(zone index, post)` pairs.
-    pub posts: Vec<(usize, Point)>,
-}
-
-/// `[strategies.zone_cooperation]`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ZoneCooperationConfig {
-    /// Groups standing by in each zone, unless the zone sets its own (see
-    /// [`ZoneCooperationConfig::groups_in`]).
-    pub groups_per_zone: u32,
-    /// Crew of a group.
-    pub crew: Crew,
-    /// Desk officers at every station (on duty, not responding).
-    pub desk_officers_per_station: u32,
-    /// Borrowing across zones.
-    pub cross_zone: CrossZone,
-    /// Kind indices dispatched by saturation.
-    pub saturation_kinds: Vec<usize>,
-    /// Most groups a saturation dispatch sends (`None`: all of the zone's
-    /// own groups).
-    pub saturation_max_groups: Option<u32>,
-    /// Standby on the move.
-    pub mobile_standby: Vec<MobileStandby>,
-    /// Units at each station outside every zone.
-    pub outside_units_per_station: u32,
-    /// Crew of those units.
-    pub outside_crew: Crew,
-    /// Call-in units at each station outside every zone.
-    pub outside_callin_units: u32,
-    /// Their call-in delay, minutes.
-    pub outside_callin_delay_min: f64,
-    /// Shift length override, hours.
-    pub shift_hours: Option<u32>,
-}
+use crate::scenario::strategies::{CrossZone, MobileStandby, ZoneCooperationConfig};
 
 /// Default group crew: 1 officer + 4 auxiliaries (the report: "1 officer
 /// leading 4-5 auxiliaries").

@@ -18,6 +18,7 @@ mod dispatch_rules;
 mod fit_recovers;
 mod generate_round_trip;
 mod hypercube_matches;
+mod layers;
 mod limits_and_warnings;
 mod map_geojson;
 mod no_allocation_per_event;

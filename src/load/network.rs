@@ -4,14 +4,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::Scenario;
-use super::diag::Collector;
-use super::raw::RawScenario;
 use crate::map::{Point, Projection, TravelModel};
 use crate::roads::{
     DEFAULT_ACCESS_SPEED_KMH, FAR_ACCESS_KM, Frame, RoadNetwork, RoadTravel, Speeds,
 };
 use crate::roster::Shortage;
+use crate::scenario::Scenario;
+use crate::scenario::diag::Collector;
+use crate::scenario::raw::RawScenario;
 use crate::strategy::Plan;
 
 /// Reads the network `[travel] network` names, if any, reporting problems to `c`.

@@ -1,17 +1,17 @@
 //! From the raw file to a [`Scenario`]: every cross-check with its key path.
 
-use super::diag::{Collector, Diagnostic, ScenarioError};
-use super::limits;
-use super::overrides::{self, Override};
-use super::raw::{DEFAULT_DETOUR, DEFAULT_SPEED_KMH};
-use super::raw::{RawDemand, RawDist, RawScenario};
-use super::{
-    Area, DemandPoint, Escalation, IncidentModel, Kind, RosterSpec, Scenario, Specialist, Squad,
-    Station, Weekday, Zone, nearest,
-};
 use crate::boundary::{self as outline, Boundary};
 use crate::dist::{Dist, DistSpec};
 use crate::map::{Point, Projection, TravelModel};
+use crate::scenario::diag::{Collector, Diagnostic, ScenarioError};
+use crate::scenario::limits;
+use crate::scenario::overrides::{self, Override};
+use crate::scenario::raw::{DEFAULT_DETOUR, DEFAULT_SPEED_KMH};
+use crate::scenario::raw::{RawDemand, RawDist, RawScenario};
+use crate::scenario::{
+    Area, DemandPoint, Escalation, IncidentModel, Kind, RosterSpec, Scenario, Specialist, Squad,
+    Station, Weekday, Zone, nearest,
+};
 use crate::strategy;
 use rand_distr::weighted::WeightedAliasIndex;
 
@@ -436,7 +436,8 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
             .map(|k| k.name.clone())
             .collect();
         let names: Vec<&str> = scenario.strategies.iter().map(|s| s.name()).collect();
-        scenario.replay = super::replay::build(r, &kinds, &names, scenario.projection.is_some(), c);
+        scenario.replay =
+            crate::scenario::replay::build(r, &kinds, &names, scenario.projection.is_some(), c);
     }
     // One plan per strategy serves the road tables and every check below.
     let plans: Vec<_> = scenario
@@ -719,7 +720,7 @@ fn squads(raw: &RawScenario, projection: Option<Projection>, c: &mut Collector) 
 }
 
 /// Default crew of squad and specialist units: 1 officer + 1 auxiliary (assumption).
-const SQUAD_CREW: crate::engine::Crew = crate::engine::Crew {
+const SQUAD_CREW: crate::scenario::Crew = crate::scenario::Crew {
     officers: 1,
     auxiliaries: 1,
 };
