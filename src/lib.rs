@@ -6,7 +6,7 @@
 // `Observer` traits that the strategies and the statistics implement;
 // loading a scenario checks each strategy's staffing plan, so it sits above
 // the strategies; report, at the top, reads the outcomes of the layers
-// below (experiment, optimise, fit, analytic, backtest), metrics and the
+// below (experiment, optimise, fit, sweep, analytic, backtest), metrics and the
 // scenario data, and runs no strategy itself.
 //
 // layers:
@@ -19,7 +19,7 @@
 //   strategy, metrics
 //   load, analytic, compare, backtest
 //   experiment
-//   optimise, fit
+//   optimise, fit, sweep
 //   report
 // end of layers
 
@@ -95,5 +95,6 @@ pub mod roads;
 pub mod roster;
 pub mod scenario;
 pub mod strategy;
+pub mod sweep;
 
 pub use scenario::Scenario;

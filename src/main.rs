@@ -18,6 +18,10 @@ use policesim::scenario::limits::{MAX_DAYS, MAX_THREADS};
 use policesim::scenario::overrides::Override;
 use policesim::scenario::{MIN_PER_DAY, Scenario, ScenarioError};
 
+// Command modules of the binary live in src/main/, apart from the library.
+#[path = "main/sweep.rs"]
+mod cmd_sweep;
+
 /// Compare ways of organising county policing on response times and officer load.
 #[derive(Debug, Parser)]
 #[command(name = "policesim", version, about)]
@@ -34,6 +38,11 @@ enum Command {
     Optimise(OptimiseArgs),
     /// Compare two output folders of `run`, metric by metric (B − A).
     Diff(DiffArgs),
+    /// Run every strategy at every combination of key values (`--vary`),
+    /// or one shard of them.
+    Sweep(cmd_sweep::SweepArgs),
+    /// Combine the parts of a sharded sweep into the whole sweep.
+    Merge(cmd_sweep::MergeArgs),
     /// Validate a scenario and print what it contains.
     Check {
         /// Scenario file (TOML).
@@ -224,7 +233,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(
         cli.command,
-        Command::Run(_) | Command::Chart { .. } | Command::Generate { .. } | Command::Optimise(_)
+        Command::Run(_)
+            | Command::Chart { .. }
+            | Command::Generate { .. }
+            | Command::Optimise(_)
+            | Command::Sweep(_)
+            | Command::Merge(_)
     ) {
         interrupts::watch();
     }
@@ -427,6 +441,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => run_command(args),
         Command::Optimise(args) => optimise_command(args),
         Command::Diff(args) => diff_command(&args),
+        Command::Sweep(args) => cmd_sweep::sweep_command(args),
+        Command::Merge(args) => cmd_sweep::merge_command(args),
         Command::Fit {
             log,
             scenario,

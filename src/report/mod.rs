@@ -13,6 +13,7 @@ pub mod geojson;
 pub mod html;
 pub mod map_data;
 mod optimise;
+mod sweep;
 mod table;
 pub mod words;
 
@@ -24,5 +25,8 @@ pub use files::{
 pub use fit_html::{duration_svg, fit_report, rate_svg};
 pub use optimise::{
     OPTIMISE_HEADLINE_COLUMNS, OPTIMISE_LEAD_COLUMNS, optimise_csv, render_optimise,
+};
+pub use sweep::{
+    SWEEP_LEAD_COLUMNS, part_json, sweep_chart_name, sweep_csv, sweep_svg, write_part, write_sweep,
 };
 pub use table::{describe, render_analysis, render_comparison, render_fit, render_table};

@@ -33,6 +33,7 @@ mod set_overrides;
 mod staffing_per_station_and_zone;
 mod strategies_agree;
 mod strategy_subsets;
+mod sweep;
 mod warnings_and_words;
 mod weekly_profile;
 mod weibull_distribution;
