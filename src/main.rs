@@ -89,6 +89,10 @@ enum Command {
         /// distribution instead of the best-fitting family.
         #[arg(long)]
         empirical: bool,
+        /// Change a scenario key for this run: `KEY=VALUE` (repeatable),
+        /// e.g. `--set incidents.per_day=40 --set 'stations[*].units=2'`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
     },
     /// Write a generated incident stream as a replay CSV.
     Generate {
@@ -227,6 +231,10 @@ struct OptimiseArgs {
     /// No progress line and no timing line.
     #[arg(long, short)]
     quiet: bool,
+    /// Change a scenario key for this run: `KEY=VALUE` (repeatable),
+    /// e.g. `--set incidents.per_day=40 --set 'stations[*].units=2'`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -239,6 +247,7 @@ fn main() -> ExitCode {
             | Command::Optimise(_)
             | Command::Sweep(_)
             | Command::Merge(_)
+            | Command::Fit { .. }
     ) {
         interrupts::watch();
     }
@@ -331,6 +340,21 @@ fn load(path: &Path, set: &[String]) -> Result<Scenario> {
         eprintln!("warning: {w}");
     }
     Ok(s)
+}
+
+/// Loads a scenario with its `--set` overrides, and its text with the
+/// overrides written in, for commands that write a changed copy of it.
+fn load_text(path: &Path, set: &[String]) -> Result<(Scenario, String)> {
+    let set = overrides(set)?;
+    let s = Scenario::load_with(path, &set)?;
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
+    }
+    let file = path.display().to_string();
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("{file}: cannot read"))?;
+    let text = policesim::scenario::overrides::apply_to_text(&text, &file, &set)?;
+    Ok((s, text))
 }
 
 /// Loads a scenario for `run`: checks `--strategies` and prints only the
@@ -449,22 +473,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out,
             cell_km,
             empirical,
-        } => fit_command(&log, &scenario, &out, cell_km, empirical),
+            set,
+        } => fit_command(&log, &scenario, &out, cell_km, empirical, &set),
     }
 }
 
-/// Writes `text` to `path` through a temporary file renamed into place, so
-/// a failed write never leaves half a file.
-fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = PathBuf::from(tmp);
-    let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("{}: cannot write", path.display()));
-    }
-    Ok(())
+/// Writes `text` to the file `path` whole or not at all.
+fn write_text(path: &Path, text: &str) -> Result<()> {
+    let shown = path.display().to_string();
+    output::write_file(path, |w| {
+        std::io::Write::write_all(w, text.as_bytes()).with_context(|| format!("{shown}: cannot write"))
+    })
 }
 
 fn fit_command(
@@ -473,11 +492,10 @@ fn fit_command(
     out: &Path,
     cell_km: f64,
     empirical: bool,
+    set: &[String],
 ) -> Result<ExitCode> {
     use policesim::fit::{self, Call, FitOptions};
-    let s = load(scenario, &[])?;
-    let base_text = std::fs::read_to_string(scenario)
-        .with_context(|| format!("{}: cannot read", scenario.display()))?;
+    let (s, base_text) = load_text(scenario, set)?;
     let (calls, start_weekday): (Vec<Call>, _) = match &s.replay {
         // A log as it comes: observed times, the log's own start.
         Some(spec) => {
@@ -540,11 +558,11 @@ fn fit_command(
     if let Err(e) = Scenario::from_toml(&text, &out.display().to_string()) {
         bail!("the fitted scenario does not validate (please report this): {e}");
     }
-    write_atomic(out, &text)?;
-    println!("wrote {}", out.display());
     let html_path = out.with_extension("fit.html");
     let html = report::fit_report(&f, &out.display().to_string(), &log_name)?;
-    write_atomic(&html_path, &html)?;
+    write_text(out, &text)?;
+    println!("wrote {}", out.display());
+    write_text(&html_path, &html)?;
     println!("wrote {}", html_path.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -675,7 +693,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
     print!("{}", report::render_comparison(&s, &outcome));
     if let Some(b) = &outcome.backtest {
         println!();
-        print!("{}", render_backtest(b));
+        print!("{}", report::render_backtest(b));
     }
     println!();
     let written = report::write_into(out, &s, &outcome, incidents_file.as_deref(), charts)?;
@@ -697,9 +715,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
 
 fn optimise_command(args: OptimiseArgs) -> Result<ExitCode> {
     use policesim::optimise::{self, Each, OptimiseOptions, Target};
-    let s = load(&args.scenario, &[])?;
-    let src = std::fs::read_to_string(&args.scenario)
-        .with_context(|| format!("{}: cannot read", args.scenario.display()))?;
+    let (s, src) = load_text(&args.scenario, &args.set)?;
     let targets = args
         .targets
         .iter()
@@ -922,44 +938,4 @@ fn read_incidents(
         eprintln!("warning: {w}");
     }
     Ok(rows)
-}
-
-/// The console's backtest lines: the overall rows.
-fn render_backtest(b: &policesim::backtest::Backtest) -> String {
-    let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
-    let mut text = format!(
-        "Backtest of {} against {} (minutes; all rows in backtest.csv)\n{:<18}{:>9}{:>10}{:>9}{:>9}{:>10}{:>9}{:>9}{:>8}\n",
-        b.strategy,
-        b.file,
-        "measure",
-        "obs n",
-        "obs mean",
-        "obs p50",
-        "obs p90",
-        "sim mean",
-        "sim p50",
-        "sim p90",
-        "diff"
-    );
-    for r in b.rows.iter().filter(|r| r.scope == "overall") {
-        text += &format!(
-            "{:<18}{:>9}{:>10}{:>9}{:>9}{:>10}{:>9}{:>9}{:>8}{}\n",
-            r.measure,
-            r.observed_n,
-            f(r.observed_mean_min),
-            f(r.observed_p50_min),
-            f(r.observed_p90_min),
-            f(r.simulated_mean_min),
-            f(r.simulated_p50_min),
-            f(r.simulated_p90_min),
-            r.difference_mean_min
-                .map_or("-".to_string(), |v| format!("{v:+.1}")),
-            if r.flagged() {
-                "  off by more than 20%"
-            } else {
-                ""
-            }
-        );
-    }
-    text
 }

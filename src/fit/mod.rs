@@ -131,6 +131,10 @@ pub struct KindFit {
     /// Where the on-scene times came from: the log's `on_scene_min`, or
     /// clear − arrive.
     pub on_scene_source: &'static str,
+    /// Why the fitted on-scene time may overstate each unit's, when it does:
+    /// for a kind that needs several units, clear − arrive runs from the
+    /// first unit's arrival to the last unit's departure.
+    pub caveat: Option<String>,
 }
 
 /// One `[[demand]]` point: the calls of one grid cell.
@@ -239,6 +243,17 @@ pub fn fit(
             let on_scene: Vec<f64> = mine.iter().filter_map(|c| c.on_scene()).collect();
             let given = mine.iter().filter(|c| c.on_scene_min.is_some()).count();
             let derived = on_scene.len() - given;
+            let force = kind.units + kind.escalation.as_ref().map_or(0, |e| e.units);
+            let caveat = (derived > 0 && force > 1).then(|| {
+                let up_to = if kind.escalation.is_some() { "up to " } else { "" };
+                format!(
+                    "{} needs {up_to}{force} units: the log's clear − arrive runs from the first unit's \
+                     arrival to the last unit's departure, so it includes the wait for the rest of the \
+                     force and overstates each unit's on-scene time; map `on_scene_min` if the log has \
+                     the primary unit's own time",
+                    kind.name
+                )
+            });
             KindFit {
                 name: kind.name.clone(),
                 n: mine.len(),
@@ -249,6 +264,7 @@ pub fn fit(
                     (false, _) => "clear − arrive",
                     (true, true) => "the log's on-scene minutes, else clear − arrive",
                 },
+                caveat,
             }
         })
         .collect();

@@ -370,6 +370,12 @@ pub fn fitted_toml(
             let mut v = Value::InlineTable(dist_table(&spec));
             v.decor_mut().set_suffix(format!("  # {comment}"));
             t.insert("on_scene", Item::Value(v));
+            if let Some(c) = &kf.caveat
+                && let Some((mut key, _)) = t.get_key_value_mut("on_scene")
+            {
+                let lines: String = c.split("; ").map(|l| format!("# caution: {l}\n")).collect();
+                key.leaf_decor_mut().set_prefix(lines);
+            }
         }
     }
 

@@ -307,6 +307,9 @@ pub fn fit_report(f: &Fit, fitted: &str, log: &str) -> Result<String, ChartError
             );
         }
         let _ = writeln!(h, "</table>");
+        if let Some(c) = &k.caveat {
+            let _ = writeln!(h, "<p class=\"note\">Note: {}.</p>", esc(c));
+        }
         let _ = writeln!(h, "{}", duration_svg(&k.name, d)?);
     }
     let _ = writeln!(h, "<h2>Demand, delays and travel</h2><ul>");

@@ -29,4 +29,6 @@ pub use optimise::{
 pub use sweep::{
     SWEEP_LEAD_COLUMNS, part_json, sweep_chart_name, sweep_csv, sweep_svg, write_part, write_sweep,
 };
-pub use table::{describe, render_analysis, render_comparison, render_fit, render_table};
+pub use table::{
+    describe, render_analysis, render_backtest, render_comparison, render_fit, render_table,
+};

@@ -673,6 +673,54 @@ pub fn render_analysis(a: &crate::analytic::Analysis) -> String {
     out
 }
 
+/// The console's backtest lines: the overall rows of backtest.csv, a
+/// flag where the simulated mean is off by more than 20 %.
+pub fn render_backtest(b: &crate::backtest::Backtest) -> String {
+    let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+    let mut out = format!(
+        "Backtest of {} against {} (minutes; all rows in backtest.csv)\n",
+        b.strategy, b.file
+    );
+    let mut table = Table::new(&[
+        (L, 16),
+        (R, 6),
+        (R, 8),
+        (R, 7),
+        (R, 7),
+        (R, 8),
+        (R, 7),
+        (R, 7),
+        (R, 6),
+        (L, 0),
+    ]);
+    table.row([
+        "measure", "obs n", "obs mean", "obs p50", "obs p90", "sim mean", "sim p50", "sim p90",
+        "diff", "",
+    ]);
+    for r in b.rows.iter().filter(|r| r.scope == "overall") {
+        table.row([
+            r.measure.to_string(),
+            r.observed_n.to_string(),
+            f(r.observed_mean_min),
+            f(r.observed_p50_min),
+            f(r.observed_p90_min),
+            f(r.simulated_mean_min),
+            f(r.simulated_p50_min),
+            f(r.simulated_p90_min),
+            r.difference_mean_min
+                .map_or("-".to_string(), |v| format!("{v:+.1}")),
+            if r.flagged() {
+                "off by more than 20%"
+            } else {
+                ""
+            }
+            .to_string(),
+        ]);
+    }
+    table.write(&mut out, "");
+    out
+}
+
 /// The summary `policesim fit` prints: the arrival fit with Kim & Whitt's
 /// test, then one table per kind with every candidate distribution's
 /// parameters, AIC and KS distance, the chosen one marked `*`.
@@ -697,16 +745,13 @@ pub fn render_fit(f: &crate::fit::Fit) -> String {
             "not rejected at the 5 % level"
         }
     );
-    let mut days = Table::new(&[
-        (L, 8),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-    ]);
+    // A label column, then one narrow number column per day or hour.
+    let columns = |n: usize| {
+        std::iter::once((L, 8))
+            .chain(std::iter::repeat_n((R, 5), n))
+            .collect::<Vec<_>>()
+    };
+    let mut days = Table::new(&columns(7));
     days.row(
         std::iter::once("weekly".to_string()).chain(
             crate::scenario::Weekday::ALL
@@ -718,21 +763,7 @@ pub fn render_fit(f: &crate::fit::Fit) -> String {
         std::iter::once("factor".to_string()).chain(a.weekly.iter().map(|w| format!("{w:.3}"))),
     );
     days.write(&mut out, "  ");
-    let mut hours = Table::new(&[
-        (L, 8),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-        (R, 5),
-    ]);
+    let mut hours = Table::new(&columns(12));
     for half in 0..2 {
         let range = half * 12..half * 12 + 12;
         hours.row(
@@ -774,6 +805,9 @@ pub fn render_fit(f: &crate::fit::Fit) -> String {
             ]);
         }
         table.write(&mut out, "  ");
+        if let Some(c) = &k.caveat {
+            let _ = writeln!(out, "  note: {c}");
+        }
     }
     let mapped = if f.stations_mapped {
         "station from the log"

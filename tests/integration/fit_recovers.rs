@@ -462,3 +462,52 @@ fn a_generated_cad_log_reads_back_and_fits_delays_and_travel() {
     let text = std::fs::read_to_string(&fitted).unwrap();
     assert!(text.contains("times (clear − arrive)"), "{text}");
 }
+
+/// On the shipped 110 log: a kind that needs several units is fitted from
+/// clear − arrive with a caution that it overstates each unit's time (it
+/// includes the wait for the rest of the force), and `--set` changes the
+/// base before the fit, so the fitted file carries the change.
+#[test]
+fn multi_unit_kinds_carry_a_caution_and_set_reaches_the_fitted_file() {
+    use crate::common::policesim;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let fitted = dir.path().join("fitted.toml");
+    let (ok, out, err) = policesim([
+        "fit".as_ref(),
+        root.join("scenarios/data/huimin_110_log.csv").as_os_str(),
+        "--scenario".as_ref(),
+        root.join("scenarios/huimin_log.toml").as_os_str(),
+        "--out".as_ref(),
+        fitted.as_os_str(),
+        "--set".as_ref(),
+        "scenario.target_min=20".as_ref(),
+    ]);
+    assert!(ok.success(), "{err}");
+    // The console: one note, under the major kind (3 units), none for the
+    // one-unit kinds.
+    assert_eq!(out.matches("  note: ").count(), 1, "{out}");
+    let major = out.find("kind major:").expect("major kind printed");
+    let traffic = out.find("kind traffic:").expect("traffic kind printed");
+    let note = out
+        .find("  note: major needs 3 units: the log's clear − arrive runs from the first unit's arrival")
+        .expect("the caution is printed");
+    assert!(major < note && note < traffic, "{out}");
+    // The fitted file: the caution right above major's on_scene.
+    let text = std::fs::read_to_string(&fitted).unwrap();
+    let caution = text
+        .find("# caution: major needs 3 units")
+        .expect("caution in the fitted file");
+    let rest = &text[caution..];
+    let next_key = rest
+        .lines()
+        .find(|l| !l.starts_with('#'))
+        .expect("a key after the caution");
+    assert!(next_key.starts_with("on_scene = "), "{next_key}");
+    assert_eq!(text.matches("# caution:").count(), 2, "two lines, one kind");
+    // `--set` reached the fitted file, and the file runs as it is.
+    let s = Scenario::load(&fitted).unwrap();
+    assert_eq!(s.target_min, 20.0);
+    let html = std::fs::read_to_string(dir.path().join("fitted.fit.html")).unwrap();
+    assert!(html.contains("Note: major needs 3 units"), "no note in the report");
+}

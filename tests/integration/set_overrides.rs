@@ -233,3 +233,47 @@ fn every_numeric_input_is_settable() {
         assert_eq!(format!("{s:?}"), base, "setting {} to itself", i.key);
     }
 }
+
+/// `optimise` and `fit` take `--set` too: an unknown key is refused before
+/// any work, naming the argument, and nothing is written.
+#[test]
+fn optimise_and_fit_take_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(dir.path(), "tiny.toml", SCENARIO);
+    let out = dir.path().join("out");
+    let file_s = file.display().to_string();
+    let out_s = out.display().to_string();
+    let runs: [Vec<&str>; 2] = [
+        vec![
+            "optimise",
+            &file_s,
+            "--strategy",
+            "per_station",
+            "--target",
+            "within_target_pct >= 80",
+            "--out",
+            &out_s,
+            "--set",
+            "incidents.per_dya=35",
+        ],
+        vec![
+            "fit",
+            &file_s,
+            "--scenario",
+            &file_s,
+            "--out",
+            &out_s,
+            "--set",
+            "incidents.per_dya=35",
+        ],
+    ];
+    for argv in runs {
+        let (status, stdout, stderr) = policesim(&argv);
+        assert_eq!(status.code(), Some(1), "{argv:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("error: --set incidents.per_dya=35: unknown key incidents.per_dya; nearest valid keys: incidents.per_day"),
+            "{argv:?}: {stderr}"
+        );
+        assert!(!out.exists(), "{argv:?} wrote {}", out.display());
+    }
+}
