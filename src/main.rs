@@ -351,8 +351,7 @@ fn load_text(path: &Path, set: &[String]) -> Result<(Scenario, String)> {
         eprintln!("warning: {w}");
     }
     let file = path.display().to_string();
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("{file}: cannot read"))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("{file}: cannot read"))?;
     let text = policesim::scenario::overrides::apply_to_text(&text, &file, &set)?;
     Ok((s, text))
 }
@@ -482,7 +481,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn write_text(path: &Path, text: &str) -> Result<()> {
     let shown = path.display().to_string();
     output::write_file(path, |w| {
-        std::io::Write::write_all(w, text.as_bytes()).with_context(|| format!("{shown}: cannot write"))
+        std::io::Write::write_all(w, text.as_bytes())
+            .with_context(|| format!("{shown}: cannot write"))
     })
 }
 

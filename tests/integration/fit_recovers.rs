@@ -509,5 +509,8 @@ fn multi_unit_kinds_carry_a_caution_and_set_reaches_the_fitted_file() {
     let s = Scenario::load(&fitted).unwrap();
     assert_eq!(s.target_min, 20.0);
     let html = std::fs::read_to_string(dir.path().join("fitted.fit.html")).unwrap();
-    assert!(html.contains("Note: major needs 3 units"), "no note in the report");
+    assert!(
+        html.contains("Note: major needs 3 units"),
+        "no note in the report"
+    );
 }
