@@ -218,6 +218,8 @@ pub fn sweep_svg(file: &SweepFile, key: usize, metric: &str) -> Result<String, C
     } else {
         (0.0, 1.0)
     };
+    // Room above the lines for the legend.
+    let yhi = yhi + 0.04 * (strategies.len() as f64 + 1.0) * (yhi - ylo);
     let n = plan.values[key].len();
     let (xlo, xhi) = match &xs_num {
         Some(v) => {
