@@ -121,6 +121,21 @@ fn three_shards_merge_byte_identical_to_the_unsharded_sweep() {
         );
     }
 
+    // With two keys varied, each chart holds the other key at its first
+    // value and says so.
+    let chart = |name: &str| {
+        let (_, bytes) = a.iter().find(|(p, _)| p == Path::new(name)).unwrap();
+        String::from_utf8(bytes.clone()).unwrap()
+    };
+    let svg = chart("charts/2-stations_.units-within_target_pct.svg");
+    assert!(
+        svg.contains("within target (%) against stations[*].units with incidents.per_day=15"),
+        "title not found"
+    );
+    let svg = chart("charts/1-incidents.per_day-response_mean_min.svg");
+    assert!(svg.contains("against incidents.per_day with stations[*].units=2"));
+    assert!(svg.contains("per_station") && svg.contains("efficiency"));
+
     // The table: 4 points × 2 strategies, row-major over the --vary order.
     let csv = a.iter().find(|(p, _)| p == Path::new("sweep.csv")).unwrap();
     let csv = String::from_utf8(csv.1.clone()).unwrap();
@@ -207,6 +222,20 @@ fn merge_refuses_other_plans_and_missing_or_duplicate_shards() {
     let (ok, err) = merge(&[&p("a1"), dir.path()], &p("m"));
     assert!(!ok);
     assert!(err.contains("no sweep-part.json"), "{err}");
+    assert!(!p("m").exists(), "a refused merge writes nothing");
+
+    // Parts cut into different numbers of shards.
+    sweep(&file, &p("c1"), &["--shard", "1/3"]);
+    let (ok, err) = merge(&[&p("a2"), &p("c1")], &p("m"));
+    assert!(!ok);
+    assert!(
+        err.contains(&format!(
+            "{} is shard 2/2 but {} is shard 1/3",
+            p("a2").display(),
+            p("c1").display()
+        )),
+        "{err}"
+    );
     assert!(!p("m").exists(), "a refused merge writes nothing");
 
     let (ok, err) = merge(&[&p("a1"), &p("a2")], &p("m"));
