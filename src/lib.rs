@@ -6,8 +6,8 @@
 // `Observer` traits that the strategies and the statistics implement;
 // loading a scenario checks each strategy's staffing plan, so it sits above
 // the strategies; report, at the top, reads the outcomes of the layers
-// below (experiment, optimise, fit, sweep, analytic, backtest), metrics and the
-// scenario data, and runs no strategy itself.
+// below (experiment, optimise, fit, sweep, sensitivity, analytic, backtest),
+// metrics and the scenario data, and runs no strategy itself.
 //
 // layers:
 //   geo, dist, output
@@ -19,7 +19,7 @@
 //   strategy, metrics
 //   load, analytic, compare, backtest
 //   experiment
-//   optimise, fit, sweep
+//   optimise, fit, sweep, sensitivity
 //   report
 // end of layers
 
@@ -94,6 +94,7 @@ pub mod report;
 pub mod roads;
 pub mod roster;
 pub mod scenario;
+pub mod sensitivity;
 pub mod strategy;
 pub mod sweep;
 

@@ -19,6 +19,8 @@ use policesim::scenario::overrides::Override;
 use policesim::scenario::{MIN_PER_DAY, Scenario, ScenarioError};
 
 // Command modules of the binary live in src/main/, apart from the library.
+#[path = "main/sensitivity.rs"]
+mod cmd_sensitivity;
 #[path = "main/sweep.rs"]
 mod cmd_sweep;
 
@@ -36,6 +38,8 @@ enum Command {
     Run(RunArgs),
     /// Find the staffing with the fewest people on duty that meets targets.
     Optimise(OptimiseArgs),
+    /// Which inputs decide the comparison: each varied by ±rel, one at a time.
+    Sensitivity(cmd_sensitivity::SensitivityArgs),
     /// Compare two output folders of `run`, metric by metric (B − A).
     Diff(DiffArgs),
     /// Run every strategy at every combination of key values (`--vary`),
@@ -248,6 +252,7 @@ fn main() -> ExitCode {
             | Command::Sweep(_)
             | Command::Merge(_)
             | Command::Fit { .. }
+            | Command::Sensitivity(_)
     ) {
         interrupts::watch();
     }
@@ -466,6 +471,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Diff(args) => diff_command(&args),
         Command::Sweep(args) => cmd_sweep::sweep_command(args),
         Command::Merge(args) => cmd_sweep::merge_command(args),
+        Command::Sensitivity(args) => cmd_sensitivity::command(args),
         Command::Fit {
             log,
             scenario,

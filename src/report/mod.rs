@@ -13,6 +13,7 @@ pub mod geojson;
 pub mod html;
 pub mod map_data;
 mod optimise;
+pub mod sensitivity;
 mod sweep;
 mod table;
 pub mod words;

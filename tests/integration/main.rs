@@ -29,6 +29,7 @@ mod replay_is_exact;
 mod road_network_is_exact;
 mod robustness;
 mod scenarios_run;
+mod sensitivity_finds_what_matters;
 mod set_overrides;
 mod staffing_per_station_and_zone;
 mod strategies_agree;
