@@ -6,11 +6,24 @@
 //! - `threads/*`: a 8-replication Huimin run on 1, 2 (, 4) threads;
 //! - `dispatch/*`: nearest-free-unit selection as a pooled force grows from
 //!   10 to 1,000 units (posts shared by many units, and the worst case of one
-//!   post per unit), at a constant load per unit.
+//!   post per unit), at a constant load per unit;
+//! - `floor/*`: a bare binary-heap hold loop, the floor the engine is
+//!   measured against in the same run: each event pops the earliest entry
+//!   and pushes one an exponential time later, keyed like the engine's queue
+//!   (time bits, then insertion number, in one `u128`). With 4 entries it
+//!   holds what `mmc.toml`'s queue holds (3 units' next events and the next
+//!   call); 64 entries show how little the heap's size matters.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use policesim::Scenario;
 use policesim::experiment::{self, RunOptions};
+use rand::SeedableRng;
+use rand_distr::{Distribution, Exp1};
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 fn scenario(file: &str) -> Scenario {
     let path = format!("{}/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -128,5 +141,43 @@ fn dispatch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine, threads, dispatch);
+/// `events` events of a hold loop over `pending` entries: pop the earliest,
+/// push one `Exp(1)` hours later. Returns the last time, so nothing is
+/// optimised away.
+fn hold_loop(pending: usize, events: u64) -> f64 {
+    let key = |t: f64, seq: u64| (u128::from(t.to_bits()) << 64) | u128::from(seq);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+    let mut heap = BinaryHeap::with_capacity(pending + 1);
+    let mut seq = 0;
+    for _ in 0..pending {
+        let t: f64 = Exp1.sample(&mut rng);
+        heap.push(Reverse(key(t * 60.0, seq)));
+        seq += 1;
+    }
+    let mut now = 0.0;
+    for _ in 0..events {
+        let Reverse(k) = heap.pop().expect("never empty");
+        now = f64::from_bits((k >> 64) as u64);
+        let dt: f64 = Exp1.sample(&mut rng);
+        heap.push(Reverse(key(now + dt * 60.0, seq)));
+        seq += 1;
+    }
+    now
+}
+
+fn floor(c: &mut Criterion) {
+    let mut group = c.benchmark_group("floor");
+    group.sample_size(20);
+    // About the events of one mmc replication-year.
+    let events = 150_000;
+    group.throughput(Throughput::Elements(events));
+    for pending in [4usize, 64] {
+        group.bench_with_input(BenchmarkId::new("hold_loop", pending), &pending, |b, &p| {
+            b.iter(|| black_box(hold_loop(p, events)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, engine, floor, threads, dispatch);
 criterion_main!(benches);
