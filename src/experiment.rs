@@ -234,13 +234,10 @@ pub struct Outcome {
     pub backtest: Option<crate::backtest::Backtest>,
 }
 
-/// Runs every selected strategy for every replication on rayon's current
-/// pool; `on_job_done` is called after each job (for progress bars).
-pub fn run(
-    s: &Scenario,
-    opts: &RunOptions,
-    on_job_done: &(dyn Fn() + Sync),
-) -> Result<Outcome, ExperimentError> {
+/// The checks [`run`] makes before any work (replications, days, limits,
+/// strategy names, budgets); returns the indices of the selected
+/// strategies. A sweep calls it for every point before any point runs.
+pub fn check(s: &Scenario, opts: &RunOptions) -> Result<Vec<usize>, ExperimentError> {
     if opts.replications == 0 {
         return Err(ExperimentError::Replications);
     }
@@ -269,6 +266,17 @@ pub fn run(
     }
     let selected = select(s, &opts.strategies)?;
     check_budget(s, opts, selected.len())?;
+    Ok(selected)
+}
+
+/// Runs every selected strategy for every replication on rayon's current
+/// pool; `on_job_done` is called after each job (for progress bars).
+pub fn run(
+    s: &Scenario,
+    opts: &RunOptions,
+    on_job_done: &(dyn Fn() + Sync),
+) -> Result<Outcome, ExperimentError> {
+    let selected = check(s, opts)?;
     let plans: Vec<Plan> = selected
         .iter()
         .map(|&i| s.strategies[i].plan(s).expect("validated scenario"))

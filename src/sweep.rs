@@ -504,6 +504,7 @@ pub struct Sweep {
     vary: Vec<Vary>,
     settings: Settings,
     plan: SweepPlan,
+    force: bool,
 }
 
 impl Sweep {
@@ -574,7 +575,15 @@ impl Sweep {
             vary,
             settings,
             plan,
+            force: false,
         })
+    }
+
+    /// Runs points even when their work estimate is over the event or
+    /// memory budget (`--force`). It changes no result, so it is not part
+    /// of the plan.
+    pub fn set_force(&mut self, force: bool) {
+        self.force = force;
     }
 
     /// The plan.
@@ -675,21 +684,12 @@ impl Sweep {
         if let Some(seed) = self.settings.seed {
             opts.seed = seed;
         }
-        let err = |source| SweepError::Experiment {
+        opts.force = self.force;
+        experiment::check(s, &opts).map_err(|source| SweepError::Experiment {
             point,
             values: self.describe_point(point),
             source,
-        };
-        // The checks of `experiment::run`, before any point runs.
-        if opts.replications == 0 {
-            return Err(err(ExperimentError::Replications));
-        }
-        if !(opts.days.is_finite() && opts.days > s.warmup_days) {
-            return Err(err(ExperimentError::Days {
-                days: opts.days,
-                warmup_days: s.warmup_days,
-            }));
-        }
+        })?;
         Ok(opts)
     }
 

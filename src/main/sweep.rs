@@ -52,6 +52,9 @@ pub struct SweepArgs {
     /// No progress bar and no timing line.
     #[arg(long, short)]
     quiet: bool,
+    /// Run points even when their work estimate is over the event or memory budget.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Flags of `policesim merge`.
@@ -102,7 +105,8 @@ pub fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         days: args.days,
         seed: args.seed,
     };
-    let sw = Sweep::new(&src, &file, set, vary, settings).map_err(lift)?;
+    let mut sw = Sweep::new(&src, &file, set, vary, settings).map_err(lift)?;
+    sw.set_force(args.force);
     let dir = args.out.clone().unwrap_or_else(|| {
         let name = &sw.plan().scenario;
         Path::new("out").join(if args.shard.is_some() {

@@ -295,6 +295,26 @@ fn vary_and_shard_mistakes_name_the_argument() {
         err.contains("--vary incidents.per_day is given twice"),
         "{err}"
     );
+    // Run settings are checked at every point before any runs.
+    let err = run(&["--vary", "incidents.per_day=10,20", "--replications", "0"]);
+    assert!(
+        err.contains("point 0 (incidents.per_day=10): replications must be at least 1"),
+        "{err}"
+    );
+    let started = std::time::Instant::now();
+    let err = run(&[
+        "--vary",
+        "incidents.per_day=10,20",
+        "--days",
+        "36000",
+        "--replications",
+        "1000",
+    ]);
+    assert!(
+        err.contains("point 0 (incidents.per_day=10): the run would take about"),
+        "{err}"
+    );
+    assert!(started.elapsed().as_secs() < 30, "refused before running");
     for (shard, needle) in [
         ("0/3", "--shard 0/3: K must be 1 to 3"),
         ("4/3", "--shard 4/3: K must be 1 to 3"),
