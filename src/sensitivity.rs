@@ -413,7 +413,8 @@ impl Sensitivity {
     }
 
     /// Every verdict that differs at the low or high value from the base
-    /// run's, input by input.
+    /// run's: those of the [`HEADLINE`] metrics first, then the others,
+    /// each input by input.
     pub fn flips(&self) -> Vec<Flip> {
         let mut out = Vec::new();
         for input in &self.inputs {
@@ -446,9 +447,23 @@ impl Sensitivity {
                 }
             }
         }
+        // The headline metrics first, each in input order.
+        out.sort_by_key(|f| {
+            HEADLINE
+                .iter()
+                .position(|m| *m == f.metric)
+                .unwrap_or(HEADLINE.len())
+        });
         out
     }
 }
+
+/// The headline metrics, listed first among verdict changes.
+pub const HEADLINE: [&str; 3] = [
+    "response_mean_min",
+    "within_target_pct",
+    "officer_duty_hours_per_week",
+];
 
 #[cfg(test)]
 mod tests {

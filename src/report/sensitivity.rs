@@ -177,7 +177,7 @@ pub fn skipped_csv(s: &Sensitivity) -> Result<Vec<u8>, csv::Error> {
                 wtr.write_record([
                     input.key.clone(),
                     input.base_value.to_string(),
-                    format!("{side} side only: {e}"),
+                    format!("no {side} run: {e}"),
                 ])?;
             }
         }

@@ -117,3 +117,42 @@ fn every_shipped_scenario_checks_and_runs() {
         check_and_run(file);
     }
 }
+
+/// `huimin_all_officers.toml` is `huimin.toml` with every station's officers
+/// doubled (the whole complement instead of the 110 rota), and nothing else:
+/// a change to one file without the other fails here.
+#[test]
+fn the_all_officers_variant_differs_from_huimin_only_in_officers() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let read = |name: &str| -> toml::Table {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (mut base, mut variant) = (read("huimin.toml"), read("huimin_all_officers.toml"));
+    let officers = |t: &mut toml::Table| -> Vec<i64> {
+        let scenario = t["scenario"].as_table_mut().unwrap();
+        scenario.remove("name");
+        scenario.remove("description");
+        t["stations"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .map(|s| {
+                s.as_table_mut()
+                    .unwrap()
+                    .remove("officers")
+                    .unwrap()
+                    .as_integer()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let (a, b) = (officers(&mut base), officers(&mut variant));
+    assert_eq!(a.len(), 15);
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(*y, 2 * x, "officers {x} in huimin.toml, {y} in the variant");
+    }
+    assert_eq!(base, variant, "the files differ in more than officers");
+}
