@@ -433,6 +433,14 @@ pub fn parse_log<R: Read>(
     let call_min_c = col(Role::CallMin);
     let station_c = col(Role::Station);
     let observed_c = [col(Role::Dispatch), col(Role::Arrive), col(Role::Clear)];
+    // Looked up once, not per row.
+    let nums_c = [
+        (Role::OnSceneMin, col(Role::OnSceneMin)),
+        (Role::CaseMin, col(Role::CaseMin)),
+    ];
+    let km_c = col(Role::XKm).zip(col(Role::YKm));
+    let latlon_c = col(Role::Lat).zip(col(Role::Lon));
+    let point_c = col(Role::Point);
     let convert = |lat: f64, lon: f64| -> (f64, f64) {
         match (spec.datum, s.datum) {
             (a, b) if a == b => (lat, lon),
@@ -560,8 +568,8 @@ pub fn parse_log<R: Read>(
         }
         let mut nums = [None; 2];
         let mut bad = None;
-        for (k, role) in [Role::OnSceneMin, Role::CaseMin].into_iter().enumerate() {
-            if let Some(c) = col(role) {
+        for (k, (role, c)) in nums_c.into_iter().enumerate() {
+            if let Some(c) = c {
                 let t = field(c);
                 if !t.is_empty() {
                     match t.parse::<f64>() {
@@ -623,14 +631,14 @@ pub fn parse_log<R: Read>(
                 .ok_or(())
         };
         let mut pos: Result<Option<Point>, Role> = Ok(None);
-        if let (Some(xc), Some(yc)) = (col(Role::XKm), col(Role::YKm)) {
+        if let Some((xc, yc)) = km_c {
             pos = match (num(xc), num(yc)) {
                 (Ok(Some(x)), Ok(Some(y))) => Ok(Some(Point::new(x, y))),
                 (Ok(None), Ok(None)) => Ok(None),
                 (Err(()), _) | (Ok(None), _) => Err(Role::XKm),
                 _ => Err(Role::YKm),
             };
-        } else if let (Some(lc), Some(oc)) = (col(Role::Lat), col(Role::Lon)) {
+        } else if let Some((lc, oc)) = latlon_c {
             pos = match (num(lc), num(oc)) {
                 (Ok(Some(lat)), Ok(Some(lon))) => Ok(Some((lat, lon))),
                 (Ok(None), Ok(None)) => Ok(None),
@@ -638,7 +646,7 @@ pub fn parse_log<R: Read>(
                 _ => Err(Role::Lon),
             }
             .map(|p| p.map(|(lat, lon)| project(s, convert(lat, lon))));
-        } else if let Some(pc) = col(Role::Point) {
+        } else if let Some(pc) = point_c {
             let t = field(pc);
             pos = if t.is_empty() {
                 Ok(None)
@@ -665,13 +673,19 @@ pub fn parse_log<R: Read>(
         let station = match station_c.map(field).filter(|v| !v.is_empty()) {
             None => None,
             Some(v) => {
-                let found = *station_cache.entry(v.to_string()).or_insert_with(|| {
-                    s.stations
-                        .iter()
-                        .position(|st| st.id == v)
-                        .or_else(|| s.stations.iter().position(|st| st.name == v))
-                        .map(|i| i as u32)
-                });
+                let found = match station_cache.get(v) {
+                    Some(&found) => found,
+                    None => {
+                        let found = s
+                            .stations
+                            .iter()
+                            .position(|st| st.id == v)
+                            .or_else(|| s.stations.iter().position(|st| st.name == v))
+                            .map(|i| i as u32);
+                        station_cache.insert(v.to_string(), found);
+                        found
+                    }
+                };
                 if found.is_none() {
                     *unknown_stations.entry(v.to_string()).or_default() += 1;
                 }
@@ -689,13 +703,19 @@ pub fn parse_log<R: Read>(
         }
         // Kind.
         let value = field(kind_c);
-        let kind = *kind_cache.entry(value.to_string()).or_insert_with(|| {
-            spec.kinds
-                .get(value)
-                .copied()
-                .or_else(|| s.incidents.kind_index(value).map(|k| k as u16))
-                .or(spec.default_kind)
-        });
+        let kind = match kind_cache.get(value) {
+            Some(&kind) => kind,
+            None => {
+                let kind = spec
+                    .kinds
+                    .get(value)
+                    .copied()
+                    .or_else(|| s.incidents.kind_index(value).map(|k| k as u16))
+                    .or(spec.default_kind);
+                kind_cache.insert(value.to_string(), kind);
+                kind
+            }
+        };
         let Some(kind) = kind else {
             *unmapped.entry(value.to_string()).or_default() += 1;
             continue;
