@@ -403,7 +403,7 @@ fn travel(base: &Scenario, calls: &[Call]) -> Option<TravelFit> {
 }
 
 /// The most pairs [`theil_sen`] looks at: above it, a fixed-seed sample.
-const THEIL_SEN_PAIRS: usize = 2_000_000;
+pub const THEIL_SEN_PAIRS: usize = 2_000_000;
 
 /// Theil–Sen line `y = a + b x`: `b` the median slope over pairs with
 /// distinct `x` (all pairs up to [`THEIL_SEN_PAIRS`], else that many drawn
