@@ -146,13 +146,19 @@ fn is_share(key: &str) -> bool {
     key.starts_with("incidents.kinds[") && key.ends_with("].share")
 }
 
+/// `v` to 12 significant digits, so that 0.81 × 0.8 is written 0.648, not
+/// 0.6480000000000001.
+fn tidy(v: f64) -> f64 {
+    format!("{v:.11e}").parse().unwrap_or(v)
+}
+
 /// The low and high values of `v`.
 fn sides(v: f64, integer: bool, rel: f64) -> (f64, f64) {
     let (lo, hi) = (v * (1.0 - rel), v * (1.0 + rel));
     if integer {
         (lo.round().min(v - 1.0), hi.round().max(v + 1.0))
     } else {
-        (lo, hi)
+        (tidy(lo), tidy(hi))
     }
 }
 
@@ -288,7 +294,13 @@ pub fn run(
     opts: &SensitivityOptions,
     on_job_done: &(dyn Fn() + Sync),
 ) -> Result<Sensitivity, SensitivityError> {
-    let selected = experiment::select(base, &opts.run.strategies)?;
+    // Every run's settings and budget are checked before any work.
+    let selected = experiment::check(base, &opts.run)?;
+    for p in &planned {
+        for (_, s) in [&p.low, &p.high].into_iter().flatten() {
+            experiment::check(s, &opts.run)?;
+        }
+    }
     if selected.len() < 2 {
         return Err(SensitivityError::OneStrategy(
             selected
@@ -475,8 +487,8 @@ mod tests {
         assert_eq!(sides(3.0, true, 0.2), (2.0, 4.0));
         assert_eq!(sides(10.0, true, 0.2), (8.0, 12.0));
         assert_eq!(sides(12.0, true, 0.2), (10.0, 14.0));
-        let (lo, hi) = sides(45.0, false, 0.2);
-        assert!((lo - 36.0).abs() < 1e-12 && (hi - 54.0).abs() < 1e-12);
+        assert_eq!(sides(45.0, false, 0.2), (36.0, 54.0));
+        assert_eq!(sides(0.81, false, 0.2), (0.648, 0.972));
     }
 
     #[test]
