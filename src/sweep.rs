@@ -232,6 +232,11 @@ impl FromStr for Shard {
         if n == 0 {
             return Err(err("N, the number of shards, must be at least 1".into()));
         }
+        if n as usize > MAX_POINTS {
+            return Err(err(format!(
+                "N must be at most {MAX_POINTS}, the most points a sweep may have"
+            )));
+        }
         if k == 0 || k > n {
             return Err(err(format!(
                 "K must be 1 to {n} (shards count from 1, like SLURM's --array=1-{n})"
@@ -840,6 +845,22 @@ pub fn merge(parts: Vec<(String, SweepPart)>) -> Result<SweepFile, SweepError> {
     let Some((dir0, first)) = parts.first() else {
         return Err(SweepError::NoParts);
     };
+    // A part file edited by hand must not reach the arithmetic below.
+    for (dir, p) in &parts {
+        if p.shard.n == 0
+            || p.shard.n as usize > MAX_POINTS
+            || p.shard.k == 0
+            || p.shard.k > p.shard.n
+        {
+            return Err(SweepError::Part {
+                dir: dir.clone(),
+                message: format!(
+                    "{PART_FILE} names shard {}, which is not K/N with K from 1 to N",
+                    p.shard
+                ),
+            });
+        }
+    }
     for (dir, p) in &parts[1..] {
         if p.plan.hash != first.plan.hash {
             return Err(SweepError::DifferentPlans(Box::new(PlanMismatch {

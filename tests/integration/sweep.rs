@@ -224,6 +224,17 @@ fn merge_refuses_other_plans_and_missing_or_duplicate_shards() {
     assert!(err.contains("no sweep-part.json"), "{err}");
     assert!(!p("m").exists(), "a refused merge writes nothing");
 
+    // A part file edited into nonsense is an error, not a crash.
+    let bad = p("bad");
+    std::fs::create_dir(&bad).unwrap();
+    let text = std::fs::read_to_string(p("a1").join("sweep-part.json")).unwrap();
+    let edited = text.replacen("\"k\": 1,", "\"k\": 0,", 1);
+    assert_ne!(edited, text);
+    std::fs::write(bad.join("sweep-part.json"), edited).unwrap();
+    let (ok, err) = merge(&[&bad, &p("a2")], &p("m"));
+    assert!(!ok);
+    assert!(err.contains("names shard 0/2, which is not K/N"), "{err}");
+
     // Parts cut into different numbers of shards.
     sweep(&file, &p("c1"), &["--shard", "1/3"]);
     let (ok, err) = merge(&[&p("a2"), &p("c1")], &p("m"));
