@@ -221,7 +221,7 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
             data.strategies
                 .iter()
                 .map(|s| format!(
-                    "<th>{}: incidents / mean response (min)</th>",
+                    "<th>{}: incidents / mean / 90th pct response (min) / within target (%)</th>",
                     esc(&s.strategy)
                 ))
                 .collect::<String>()
@@ -242,20 +242,37 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
                 esc(&names.join(", "))
             );
             for s in &data.strategies {
-                let groups: Vec<&GroupSummary> = s
-                    .per_station
-                    .iter()
-                    .filter(|g| members.contains(&g.name.as_str()))
-                    .collect();
-                let n: u64 = groups.iter().map(|g| g.incidents).sum();
-                let mean = (n > 0).then(|| {
-                    groups
-                        .iter()
-                        .map(|g| g.incidents as f64 * g.response_mean_min.unwrap_or(0.0))
-                        .sum::<f64>()
-                        / n as f64
-                });
-                let _ = write!(row, "<td>{n} / {}</td>", num(mean, 1));
+                // The zone's own figures, pooled over its stations'
+                // incidents (percentiles and shares cannot be had from the
+                // stations' figures); older summaries lack them.
+                match s.per_zone.iter().find(|g| g.name == z.id) {
+                    Some(g) => {
+                        let _ = write!(
+                            row,
+                            "<td>{} / {} / {} / {}</td>",
+                            g.incidents,
+                            num(g.response_mean_min, 1),
+                            num(g.response_p90_min, 1),
+                            num(g.within_target_pct, 1)
+                        );
+                    }
+                    None => {
+                        let groups: Vec<&GroupSummary> = s
+                            .per_station
+                            .iter()
+                            .filter(|g| members.contains(&g.name.as_str()))
+                            .collect();
+                        let n: u64 = groups.iter().map(|g| g.incidents).sum();
+                        let mean = (n > 0).then(|| {
+                            groups
+                                .iter()
+                                .map(|g| g.incidents as f64 * g.response_mean_min.unwrap_or(0.0))
+                                .sum::<f64>()
+                                / n as f64
+                        });
+                        let _ = write!(row, "<td>{n} / {} / - / -</td>", num(mean, 1));
+                    }
+                }
             }
             let _ = writeln!(h, "{row}</tr>");
         }

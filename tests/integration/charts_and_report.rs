@@ -179,3 +179,50 @@ fn chart_data_passes_through_the_known_points() {
         (Some(3.0), Some(-2.0))
     );
 }
+
+/// The report's "By zone" table gives each zone's own pooled figures, the
+/// ones summary.json holds under `per_zone`: incidents, mean and 90th
+/// percentile response and the share within target (the last two cannot be
+/// had from the stations' figures).
+#[test]
+fn the_by_zone_table_shows_each_zones_pooled_figures() {
+    use crate::common::policesim;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (ok, _, err) = policesim([
+        "run".as_ref(),
+        root.join("tests/data/all_strategies.toml").as_os_str(),
+        "--days".as_ref(),
+        "20".as_ref(),
+        "--replications".as_ref(),
+        "2".as_ref(),
+        "--quiet".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(ok.success(), "{err}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let start = html.find("id=\"zones\"").expect("a By zone section");
+    let table = &html[start..start + html[start..].find("</table>").unwrap()];
+    let f = |v: &serde_json::Value| v.as_f64().map_or("-".to_string(), |x| format!("{x:.1}"));
+    let mut cells = 0;
+    for s in json["strategies"].as_array().unwrap() {
+        let zones = s["per_zone"].as_array().unwrap();
+        assert_eq!(zones.len(), 2, "two zones in the file");
+        for g in zones {
+            let cell = format!(
+                "<td>{} / {} / {} / {}</td>",
+                g["incidents"],
+                f(&g["response_mean_min"]),
+                f(&g["response_p90_min"]),
+                f(&g["within_target_pct"])
+            );
+            assert!(table.contains(&cell), "{cell} not in\n{table}");
+            cells += 1;
+        }
+    }
+    assert!(cells >= 8, "every strategy's zones: {cells}");
+}
