@@ -165,6 +165,22 @@ fn fail<E: std::fmt::Display>(chart: &'static str) -> impl Fn(E) -> ChartError {
     }
 }
 
+/// Draws a chart's series legend in the house style (white, a grey border)
+/// at `position`, in `size` px text.
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    size: u32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(font(size))
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()
+}
+
 pub(crate) fn font(size: u32) -> TextStyle<'static> {
     (FONT_FAMILY, size).into_font().color(&BLACK)
 }
@@ -352,14 +368,7 @@ where
             .label(label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font(font(18))
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(180, 180, 180))
-        .draw()
-        .map_err(fail(stem))?;
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 18).map_err(fail(stem))?;
     Ok(())
 }
 
@@ -482,14 +491,7 @@ where
             }
         }
         if i == 0 {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .label_font(font(14))
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(180, 180, 180))
-                .draw()
-                .map_err(fail(stem))?;
+            draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 14).map_err(fail(stem))?;
         }
     }
     Ok(())
@@ -653,14 +655,7 @@ where
                 Rectangle::new([(x, y - 7), (x + 20, y + 7)], c.mix(0.6).filled())
             });
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(font(18))
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(180, 180, 180))
-        .draw()
-        .map_err(fail(stem))?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 18).map_err(fail(stem))?;
     Ok(())
 }
 
@@ -998,14 +993,7 @@ where
                 .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, c.filled())))
                 .map_err(fail(stem))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(font(14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
-            .map_err(fail(stem))?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14).map_err(fail(stem))?;
     }
     Ok(())
 }
@@ -1541,14 +1529,7 @@ where
             .label("traffic squad / specialist base")
             .legend(|(x, y)| Cross::new((x + 10, y), 7, RGBColor(213, 94, 0).stroke_width(3)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(font(14))
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(180, 180, 180))
-        .draw()
-        .map_err(fail(stem))?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14).map_err(fail(stem))?;
     Ok(())
 }
 

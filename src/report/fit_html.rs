@@ -90,13 +90,7 @@ pub fn rate_svg(f: &Fit) -> Result<String, ChartError> {
             .map_err(fail(NAME))?
             .label("fitted: per_day × hourly × weekly")
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(font(16))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
+        super::charts::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 16)
             .map_err(fail(NAME))?;
         root.present().map_err(fail(NAME))?;
     }
@@ -197,13 +191,7 @@ pub fn duration_svg(kind: &str, d: &DurationFit) -> Result<String, ChartError> {
                     PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(w))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(font(16))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
+        super::charts::draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16)
             .map_err(fail(NAME))?;
         root.present().map_err(fail(NAME))?;
     }

@@ -320,13 +320,7 @@ pub fn sweep_svg(file: &SweepFile, key: usize, metric: &str) -> Result<String, C
                 .draw_series(line.into_iter().map(|p| Circle::new(p, 4, c.filled())))
                 .map_err(fail)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(font(14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
+        super::charts::draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14)
             .map_err(fail)?;
         root.present().map_err(fail)?;
     }
