@@ -31,6 +31,9 @@ table { border-collapse: collapse; margin: 12px 0; font-size: 13px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #e4e4e4; text-align: right; white-space: nowrap; }
 th { background: #f3f3f3; text-align: center; white-space: normal; vertical-align: bottom; min-width: 60px; }
 div.wide { overflow-x: auto; }
+td.list { white-space: normal; text-align: left; max-width: 460px; }
+td.name { text-align: left; }
+td[rowspan] { vertical-align: top; }
 td:first-child, th:first-child { text-align: left; }
 td.better { color: #00734d; font-weight: bold; }
 td.worse { color: #b03a00; font-weight: bold; }
@@ -217,14 +220,7 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
         );
         let _ = writeln!(
             h,
-            "<table>\n<tr><th>zone</th><th>id</th><th>stations</th>{}</tr>",
-            data.strategies
-                .iter()
-                .map(|s| format!(
-                    "<th>{}: incidents / mean / 90th pct response (min) / within target (%)</th>",
-                    esc(&s.strategy)
-                ))
-                .collect::<String>()
+            "<table>\n<tr><th>zone</th><th>stations</th><th>strategy</th><th>incidents</th><th>mean response (min)</th><th>90th pct (min)</th><th>within target (%)</th></tr>"
         );
         for z in &data.map.zones {
             let members: Vec<&str> = data
@@ -235,13 +231,27 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
                 .map(|s| s.id.as_str())
                 .collect();
             let names: Vec<&str> = members.iter().map(|id| data.map.station_name(id)).collect();
-            let mut row = format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td>",
-                esc(&z.name),
-                esc(&z.id),
-                esc(&names.join(", "))
-            );
-            for s in &data.strategies {
+            let label = if z.name == z.id {
+                esc(&z.id)
+            } else {
+                format!("{} ({})", esc(&z.name), esc(&z.id))
+            };
+            for (i, s) in data.strategies.iter().enumerate() {
+                let mut row = String::from("<tr>");
+                if i == 0 {
+                    let span = data.strategies.len();
+                    let _ = write!(
+                        row,
+                        "<td rowspan=\"{span}\">{label}</td><td rowspan=\"{span}\" class=\"list\">{}</td>",
+                        esc(&names.join(", "))
+                    );
+                }
+                let _ = write!(
+                    row,
+                    "<td class=\"name\"><span class=\"swatch\" style=\"background:{}\"></span>{}</td>",
+                    hex(&s.strategy),
+                    esc(&s.strategy)
+                );
                 // The zone's own figures, pooled over its stations'
                 // incidents (percentiles and shares cannot be had from the
                 // stations' figures); older summaries lack them.
@@ -249,7 +259,7 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
                     Some(g) => {
                         let _ = write!(
                             row,
-                            "<td>{} / {} / {} / {}</td>",
+                            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
                             g.incidents,
                             num(g.response_mean_min, 1),
                             num(g.response_p90_min, 1),
@@ -270,11 +280,15 @@ pub fn report(data: &SummaryFile, svgs: &[String]) -> String {
                                 .sum::<f64>()
                                 / n as f64
                         });
-                        let _ = write!(row, "<td>{n} / {} / - / -</td>", num(mean, 1));
+                        let _ = write!(
+                            row,
+                            "<td>{n}</td><td>{}</td><td>–</td><td>–</td>",
+                            num(mean, 1)
+                        );
                     }
                 }
+                let _ = writeln!(h, "{row}</tr>");
             }
-            let _ = writeln!(h, "{row}</tr>");
         }
         let _ = writeln!(h, "</table>");
     }

@@ -214,7 +214,8 @@ fn the_by_zone_table_shows_each_zones_pooled_figures() {
         assert_eq!(zones.len(), 2, "two zones in the file");
         for g in zones {
             let cell = format!(
-                "<td>{} / {} / {} / {}</td>",
+                "{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                s["strategy"].as_str().unwrap(),
                 g["incidents"],
                 f(&g["response_mean_min"]),
                 f(&g["response_p90_min"]),
