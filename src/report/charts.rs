@@ -1159,6 +1159,7 @@ const ZONE_COLOURS: [RGBColor; 6] = [
 fn draw_outline<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<MapAxis, MapAxis>>,
     m: &MapData,
+    legend: &mut Vec<String>,
 ) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
@@ -1190,7 +1191,10 @@ where
         chart
             .draw_series(fills(shape, c.mix(0.16)))
             .map_err(fail(stem))?
-            .label(format!("zone {} (its stations' jurisdictions)", z.name))
+            .label(entry(
+                legend,
+                format!("zone {} (its stations' jurisdictions)", z.name),
+            ))
             .legend(move |(x, y)| {
                 Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.mix(0.4).filled())
             });
@@ -1204,7 +1208,7 @@ where
     chart
         .draw_series(cells)
         .map_err(fail(stem))?
-        .label("station jurisdiction (nearest station)")
+        .label(entry(legend, "station jurisdiction (nearest station)"))
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], cell_style));
     for (zi, shape) in m.zone_areas.iter().enumerate() {
         let c = ZONE_COLOURS[zi % ZONE_COLOURS.len()];
@@ -1216,11 +1220,14 @@ where
     chart
         .draw_series(lines(outline, edge))
         .map_err(fail(stem))?
-        .label(format!(
-            "county outline{}",
-            m.outline_name
-                .as_ref()
-                .map_or(String::new(), |n| format!(" ({n})"))
+        .label(entry(
+            legend,
+            format!(
+                "county outline{}",
+                m.outline_name
+                    .as_ref()
+                    .map_or(String::new(), |n| format!(" ({n})"))
+            ),
         ))
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], edge));
     Ok(())
@@ -1272,6 +1279,8 @@ where
     }
     let xt = map_ticks(x0, x1, m.projection, Axis::East);
     let yt = map_ticks(y0, y1, m.projection, Axis::North);
+    // The legend's entries, kept to size its box when choosing a corner.
+    let mut legend: Vec<String> = Vec::new();
     let mut chart = ChartBuilder::on(area)
         .margin(16)
         .x_label_area_size(50)
@@ -1295,7 +1304,7 @@ where
         .map_err(fail(stem))?;
     // The outline, jurisdictions and zones under the density layer.
     if m.outline.is_some() {
-        draw_outline(&mut chart, m)?;
+        draw_outline(&mut chart, m, &mut legend)?;
     }
     // Density layer.
     let max = d.counts.iter().copied().max().unwrap_or(0).max(1) as f64;
@@ -1321,7 +1330,10 @@ where
     chart
         .draw_series(cells)
         .map_err(fail(stem))?
-        .label("incident density (sample of the stream)")
+        .label(entry(
+            &mut legend,
+            "incident density (sample of the stream)",
+        ))
         .legend(|(x, y)| {
             Rectangle::new(
                 [(x, y - 6), (x + 20, y + 6)],
@@ -1354,7 +1366,7 @@ where
                 PathElement::new(outline, c.stroke_width(2)).into_dyn(),
             ])
             .map_err(fail(stem))?
-            .label(format!("zone {}", z.name))
+            .label(entry(&mut legend, format!("zone {}", z.name)))
             .legend(move |(x, y)| {
                 Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.mix(0.4).filled())
             });
@@ -1375,7 +1387,7 @@ where
             )
         }))
         .map_err(fail(stem))?
-        .label("demand point (size = call volume)")
+        .label(entry(&mut legend, "demand point (size = call volume)"))
         .legend(|(x, y)| Circle::new((x + 10, y), 7, RGBColor(0, 114, 178).mix(0.35).filled()));
     // Squad urban areas.
     for b in &m.bases {
@@ -1392,9 +1404,12 @@ where
                     RGBColor(213, 94, 0).stroke_width(2),
                 )))
                 .map_err(fail(stem))?
-                .label(format!(
-                    "urban area kept by {}",
-                    if b.name.is_empty() { &b.id } else { &b.name }
+                .label(entry(
+                    &mut legend,
+                    format!(
+                        "urban area kept by {}",
+                        if b.name.is_empty() { &b.id } else { &b.name }
+                    ),
                 ))
                 .legend(|(x, y)| {
                     PathElement::new(
@@ -1413,7 +1428,7 @@ where
                 .map(|s| TriangleMarker::new((s.x_km, s.y_km), 8, BLACK.filled())),
         )
         .map_err(fail(stem))?
-        .label("station")
+        .label(entry(&mut legend, "station"))
         .legend(|(x, y)| TriangleMarker::new((x + 10, y), 7, BLACK.filled()));
     if m.stations.iter().any(|s| s.hub) {
         chart
@@ -1422,7 +1437,7 @@ where
                 EmptyElement::at((px, py)) + Rectangle::new([(-9, -9), (9, 9)], BLACK.filled())
             }))
             .map_err(fail(stem))?
-            .label("hub (central station)")
+            .label(entry(&mut legend, "hub (central station)"))
             .legend(|(x, y)| Rectangle::new([(x + 3, y - 7), (x + 17, y + 7)], BLACK.filled()));
     }
     // Labels go where they overlap no marker and no other label.
@@ -1509,7 +1524,7 @@ where
                     )
             }))
             .map_err(fail(stem))?
-            .label("standby post (peak hours)")
+            .label(entry(&mut legend, "standby post (peak hours)"))
             .legend(|(x, y)| {
                 EmptyElement::at((x + 10, y))
                     + Polygon::new(
@@ -1526,16 +1541,163 @@ where
                     .map(|b| Cross::new((b.x_km, b.y_km), 9, RGBColor(213, 94, 0).stroke_width(3))),
             )
             .map_err(fail(stem))?
-            .label("traffic squad / specialist base")
+            .label(entry(&mut legend, "traffic squad / specialist base"))
             .legend(|(x, y)| Cross::new((x + 10, y), 7, RGBColor(213, 94, 0).stroke_width(3)));
     }
-    draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 14).map_err(fail(stem))?;
+    // The legend goes in the corner where it hides least of the county:
+    // markers and their labels weigh most, then the county's land and the
+    // incident density under it.
+    let mut legend_w = 0;
+    let mut row_h = 0;
+    for text in &legend {
+        let (w, h) = area
+            .estimate_text_size(text, &font(14))
+            .map_err(fail(stem))?;
+        legend_w = legend_w.max(w as i32);
+        row_h = row_h.max(h as i32);
+    }
+    let size = (legend_w + 50, (row_h + 6) * legend.len() as i32 + 12);
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    let land: Vec<Vec<(i32, i32)>> = m
+        .outline
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|r| {
+            r.iter()
+                .map(|p| chart.backend_coord(&(p[0], p[1])))
+                .collect()
+        })
+        .collect();
+    let cells: Vec<(i32, i32, i32, i32)> = d
+        .counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(i, _)| {
+            let (cx, cy) = ((i % d.nx) as f64, (i / d.nx) as f64);
+            let a = chart.backend_coord(&(d.x0_km + cx * d.cell_km, d.y0_km + cy * d.cell_km));
+            let b = chart.backend_coord(&(
+                d.x0_km + (cx + 1.0) * d.cell_km,
+                d.y0_km + (cy + 1.0) * d.cell_km,
+            ));
+            (a.0.min(b.0), a.1.min(b.1), a.0.max(b.0), a.1.max(b.1))
+        })
+        .collect();
+    let corner = legend_corner((px, py), size, &placed, &land, &cells);
+    draw_legend(&mut chart, corner, 14).map_err(fail(stem))?;
     Ok(())
+}
+
+/// Adds `text` to the map's legend entries and returns it for `.label`.
+fn entry(legend: &mut Vec<String>, text: impl Into<String>) -> String {
+    let text = text.into();
+    legend.push(text.clone());
+    text
+}
+
+/// The corner of the plotting area (pixel ranges `px`, `py`) where a legend
+/// box of `size` pixels covers least: markers and labels (`placed`) count
+/// 20 times their overlap, the county's land (`land`, rings in pixels) and
+/// incident-density `cells` once each. Ties keep the first of upper right,
+/// upper left, lower right, lower left.
+fn legend_corner(
+    (px, py): (std::ops::Range<i32>, std::ops::Range<i32>),
+    (w, h): (i32, i32),
+    placed: &[(i32, i32, i32, i32)],
+    land: &[Vec<(i32, i32)>],
+    cells: &[(i32, i32, i32, i32)],
+) -> SeriesLabelPosition {
+    let inset = 8;
+    let overlap = |a: (i32, i32, i32, i32), b: &(i32, i32, i32, i32)| -> i64 {
+        i64::from((a.2.min(b.2) - a.0.max(b.0)).max(0))
+            * i64::from((a.3.min(b.3) - a.1.max(b.1)).max(0))
+    };
+    // Even-odd rule over every ring, so holes stay holes.
+    let on_land = |x: f64, y: f64| -> bool {
+        let mut inside = false;
+        for ring in land {
+            for (i, &(ax, ay)) in ring.iter().enumerate() {
+                let (bx, by) = ring[(i + 1) % ring.len()];
+                let (ax, ay, bx, by) = (ax as f64, ay as f64, bx as f64, by as f64);
+                if (ay > y) != (by > y) && x < ax + (y - ay) * (bx - ax) / (by - ay) {
+                    inside = !inside;
+                }
+            }
+        }
+        inside
+    };
+    let score = |b: (i32, i32, i32, i32)| -> i64 {
+        let marks: i64 = placed.iter().map(|p| overlap(b, p)).sum();
+        let density: i64 = cells.iter().map(|c| overlap(b, c)).sum();
+        // Land sampled on a 4-pixel grid, each sample standing for 16 px².
+        let mut ground = 0;
+        for y in (b.1..b.3).step_by(4) {
+            for x in (b.0..b.2).step_by(4) {
+                if on_land(x as f64 + 2.0, y as f64 + 2.0) {
+                    ground += 16;
+                }
+            }
+        }
+        20 * marks + density + ground
+    };
+    let (left, right) = (px.start + inset, px.end - inset - w);
+    let (top, bottom) = (py.start + inset, py.end - inset - h);
+    [
+        (SeriesLabelPosition::UpperRight, right, top),
+        (SeriesLabelPosition::UpperLeft, left, top),
+        (SeriesLabelPosition::LowerRight, right, bottom),
+        (SeriesLabelPosition::LowerLeft, left, bottom),
+    ]
+    .into_iter()
+    .map(|(pos, x, y)| (score((x, y, x + w, y + h)), pos))
+    .min_by_key(|(s, _)| *s)
+    .map(|(_, pos)| pos)
+    .expect("four corners")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_map_legend_takes_the_corner_that_hides_least() {
+        let area = (0..1000, 0..600);
+        let size = (300, 150);
+        // Nothing drawn: the first corner, upper right.
+        assert!(matches!(
+            legend_corner(area.clone(), size, &[], &[], &[]),
+            SeriesLabelPosition::UpperRight
+        ));
+        // Land over the right half: a left corner, the upper one first.
+        let right_half = vec![vec![(500, 0), (1000, 0), (1000, 600), (500, 600)]];
+        assert!(matches!(
+            legend_corner(area.clone(), size, &[], &right_half, &[]),
+            SeriesLabelPosition::UpperLeft
+        ));
+        // A station marker in the upper left too: lower left.
+        let marker = [(20, 20, 40, 40)];
+        assert!(matches!(
+            legend_corner(area.clone(), size, &marker, &right_half, &[]),
+            SeriesLabelPosition::LowerLeft
+        ));
+        // A hole in the land (even-odd) leaves the lower right free.
+        let hole = vec![
+            vec![(0, 0), (1000, 0), (1000, 600), (0, 600)],
+            vec![(600, 400), (1000, 400), (1000, 600), (600, 600)],
+        ];
+        assert!(matches!(
+            legend_corner(area.clone(), size, &[], &hole, &[]),
+            SeriesLabelPosition::LowerRight
+        ));
+        // Density cells count as well: cells in every corner but the lower
+        // left.
+        let cells = [(700, 0, 1000, 200), (0, 0, 320, 200), (700, 400, 1000, 600)];
+        assert!(matches!(
+            legend_corner(area, size, &[], &[], &cells),
+            SeriesLabelPosition::LowerLeft
+        ));
+    }
 
     #[test]
     fn hull_of_a_square_with_an_inner_point() {

@@ -204,8 +204,9 @@ fn station_zone_and_squad_names_appear_in_summary_json_report_tables_and_map_lab
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     for cell in [
         "<td>何坊街道派出所</td><td>何坊</td>",
-        "<td>城区&lt;北&gt;协作区 &amp; 何坊</td><td>北区</td><td>何坊街道派出所, 石庙镇派出所, 皂户李镇派出所</td>",
-        "<td>东部协作区</td><td>东区</td>",
+        "城区&lt;北&gt;协作区 &amp; 何坊 (北区)</td><td rowspan=",
+        "class=\"list\">何坊街道派出所, 石庙镇派出所, 皂户李镇派出所</td>",
+        ">东部协作区 (东区)</td>",
     ] {
         assert!(html.contains(cell), "report.html lacks {cell}");
     }
