@@ -292,8 +292,16 @@ pub(crate) fn check_raw(raw: &RawScenario, c: &mut Collector) -> bool {
 }
 
 /// The map centre: the component-wise median of the stations' positions
-/// (one mistyped station cannot move it). The origin without stations.
+/// (one mistyped station among three or more cannot move it). Stations
+/// outside ±[`MAX_COORD_KM`] are left out, as they are refused on their own:
+/// a station at x = 1e154 must not make every other position "far from the
+/// centre". The origin without such stations.
 pub fn map_centre(stations: &[Point]) -> Point {
+    let placed: Vec<Point> = stations
+        .iter()
+        .copied()
+        .filter(|p| p.x_km.abs() <= MAX_COORD_KM && p.y_km.abs() <= MAX_COORD_KM)
+        .collect();
     let median = |mut v: Vec<f64>| -> f64 {
         if v.is_empty() {
             return 0.0;
@@ -307,8 +315,8 @@ pub fn map_centre(stations: &[Point]) -> Point {
         }
     };
     Point::new(
-        median(stations.iter().map(|p| p.x_km).collect()),
-        median(stations.iter().map(|p| p.y_km).collect()),
+        median(placed.iter().map(|p| p.x_km).collect()),
+        median(placed.iter().map(|p| p.y_km).collect()),
     )
 }
 

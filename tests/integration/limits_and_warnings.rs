@@ -164,6 +164,25 @@ fn coordinates_of_1e154_are_refused() {
             "within ±100000 km",
         ],
     );
+    // Only the station at fault is named: the map centre is taken from the
+    // stations within range, so the other station and the demand points
+    // are not "5e153 km from the map centre" (a 155-digit number each).
+    assert_eq!(
+        refused(&text),
+        "t.toml:14: stations[0]: station \"north\" lies at x 1e154 km, y 10 km: coordinates must be within ±100000 km"
+    );
+    // With every station out of range there is no centre to measure from:
+    // each station is named, the demand points are not.
+    let text = text.replace("x_km = 0.0\ny_km = -10.0", "x_km = 0.0\ny_km = -1e200");
+    let err = refused(&text);
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(
+        err.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("t.toml:21: stations[1]: station \"south\" lies at x 0 km, y -1e200 km"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -511,4 +530,83 @@ fn a_huge_response_target_is_refused_and_a_large_one_charts() {
         cdf.contains("target 10000000 min"),
         "no target in the legend"
     );
+}
+
+/// Runs `policesim run` on `text` written to `tiny.toml` and asserts that it
+/// is refused before any work: exit code 1, nothing on stdout, exactly the
+/// one error `tiny.toml:{expected}` on stderr, and no output folder.
+fn run_refuses(text: &str, expected: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write_file(dir.path(), "tiny.toml", text);
+    let out = dir.path().join("out");
+    let started = Instant::now();
+    let (status, stdout, stderr) = policesim([Path::new("run"), &file, Path::new("--out"), &out]);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert_eq!(stdout, "");
+    assert_eq!(stderr, format!("error: {}:{expected}\n", file.display()));
+    assert!(!out.exists(), "an output folder was written");
+}
+
+#[test]
+fn a_lognormal_sd_of_1e200_is_refused_naming_the_key() {
+    // Was: a panic past validation (src/dist.rs:157, BadVariance).
+    let text = replace_once(
+        SCENARIO,
+        "on_scene = { dist = \"lognormal\", mean = 45.0, sd = 20.0 }",
+        "on_scene = { dist = \"lognormal\", mean = 45.0, sd = 1e200 }",
+    );
+    run_refuses(
+        &text,
+        "58: incidents.kinds[1].on_scene: `sd` must be at most 10000000 minutes (about 19 years), found 1e200",
+    );
+}
+
+#[test]
+fn a_gamma_of_mean_1e_200_and_sd_1_is_refused_naming_the_key() {
+    // Was: a panic past validation (src/dist.rs:167, ShapeTooSmall): the
+    // shape (mean/sd)² = 1e-400 is 0 in floating point.
+    let text = replace_once(
+        SCENARIO,
+        "case_handling = { dist = \"fixed\", value = 10.0 }",
+        "case_handling = { dist = \"gamma\", mean = 1e-200, sd = 1 }",
+    );
+    run_refuses(
+        &text,
+        "51: incidents.kinds[0].case_handling: `sd` gives the gamma a shape of 0e0, which cannot be sampled; use `fixed` for a near-constant duration",
+    );
+    // A small but sampleable shape runs.
+    let text = replace_once(
+        SCENARIO,
+        "case_handling = { dist = \"fixed\", value = 10.0 }",
+        "case_handling = { dist = \"gamma\", mean = 1e-3, sd = 1 }",
+    );
+    assert_eq!(runs(&text).strategies.len(), 1);
+}
+
+#[test]
+fn hourly_weights_summing_to_infinity_are_refused_not_zero_calls() {
+    // Was: every hour's rate 1e308 / inf = 0, so the run drew 0 calls and
+    // exited 0 with full outputs.
+    let hourly = vec!["1e308"; 24].join(", ");
+    let text = replace_once(
+        SCENARIO,
+        "per_day = 20.0\n",
+        &format!("per_day = 20.0\nhourly = [{hourly}]\n"),
+    );
+    run_refuses(
+        &text,
+        "44: incidents.hourly: the weights' sum must be finite (scale them down)",
+    );
+    // Large weights with a finite sum keep their ratios: as many calls as
+    // a flat profile.
+    let big = vec!["1e300"; 24].join(", ");
+    let text = replace_once(
+        SCENARIO,
+        "per_day = 20.0\n",
+        &format!("per_day = 20.0\nhourly = [{big}]\n"),
+    );
+    let calls = |text: &str| runs(text).strategies[0].summary.overall.incidents;
+    assert_eq!(calls(&text), calls(SCENARIO));
+    assert!(calls(SCENARIO) > 0);
 }
