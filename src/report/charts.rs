@@ -1461,7 +1461,7 @@ where
             ((b.x_km, b.y_km), format!("{name} ({})", b.role), 13)
         }))
         .collect();
-    let mut texts = Vec::new();
+    let (mut halos, mut texts) = (Vec::new(), Vec::new());
     for (p, text, size) in labels {
         let (x, y) = chart.backend_coord(&p);
         // Measured with the font, so labels in Chinese (a full em a
@@ -1503,7 +1503,17 @@ where
             .copied()
             .min_by_key(|o| overlap(boxed(*o)))
             .expect("four options");
-        placed.push(boxed(best));
+        let b = boxed(best);
+        placed.push(b);
+        // A light box under the text, so that outline, jurisdiction and
+        // zone lines and the density layer never run through a name.
+        halos.push(
+            EmptyElement::at(p)
+                + Rectangle::new(
+                    [(b.0 - x - 2, b.1 - y - 1), (b.2 - x + 2, b.3 - y + 1)],
+                    WHITE.mix(0.8).filled(),
+                ),
+        );
         texts.push(
             EmptyElement::at(p)
                 + Text::new(
@@ -1513,6 +1523,7 @@ where
                 ),
         );
     }
+    chart.draw_series(halos).map_err(fail(stem))?;
     chart.draw_series(texts).map_err(fail(stem))?;
     if !m.posts.is_empty() {
         chart

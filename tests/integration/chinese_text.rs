@@ -247,6 +247,58 @@ fn station_zone_and_squad_names_appear_in_summary_json_report_tables_and_map_lab
     );
 }
 
+#[test]
+fn map_labels_sit_on_a_light_box_that_covers_the_whole_name() {
+    // Outline, jurisdiction and zone lines and the density layer run under
+    // the labels; each name is drawn over a white box of its own size so
+    // that no line crosses its characters.
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path());
+    let svg = std::fs::read_to_string(out.join("charts/map.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    let num =
+        |n: &roxmltree::Node, key: &str| -> f64 { n.attribute(key).unwrap().parse().unwrap() };
+    let mut boxes: Vec<(f64, f64, f64, f64)> = Vec::new();
+    let mut checked = 0;
+    for n in doc.descendants() {
+        if n.has_tag_name("rect")
+            && n.attribute("fill") == Some("#FFFFFF")
+            && n.attribute("opacity")
+                .is_some_and(|o| o.parse::<f64>().unwrap() < 1.0)
+        {
+            let (x, y) = (num(&n, "x"), num(&n, "y"));
+            boxes.push((x, y, x + num(&n, "width"), y + num(&n, "height")));
+        }
+        let text = n.text().unwrap_or("").trim();
+        if !n.has_tag_name("text") || !text.ends_with("派出所") {
+            continue;
+        }
+        // Every character of a station name is a full-width hanzi: one em
+        // wide. The text's box from its anchor (text-anchor start or end;
+        // drawn above the anchor with a negative dy, else below it).
+        let (x, y, size) = (num(&n, "x"), num(&n, "y"), num(&n, "font-size"));
+        let w = text.chars().count() as f64 * size;
+        let (x0, x1) = match n.attribute("text-anchor") {
+            Some("end") => (x - w, x),
+            _ => (x, x + w),
+        };
+        let above = n.attribute("dy").is_some_and(|d| d.starts_with('-'));
+        let (y0, y1) = if above {
+            (y - 0.9 * size, y)
+        } else {
+            (y, y + 0.9 * size)
+        };
+        assert!(
+            boxes
+                .iter()
+                .any(|b| b.0 <= x0 && x1 <= b.2 && b.1 <= y0 && y1 <= b.3),
+            "label {text} spans x {x0:.0}..{x1:.0}, y {y0:.0}..{y1:.0}; boxes drawn before it: {boxes:?}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 6, "six station labels");
+}
+
 /// Display columns at which each whitespace-separated token of `line` starts
 /// and ends.
 fn token_cols(line: &str) -> Vec<(usize, usize)> {
