@@ -134,6 +134,9 @@ pub fn map_geojson(file: &SummaryFile) -> FeatureCollection {
     for b in &m.bases {
         let mut p = layer("base");
         p.insert("id".into(), b.id.clone().into());
+        // The display name, or the id for a base without one (as stations).
+        let name = if b.name.is_empty() { &b.id } else { &b.name };
+        p.insert("name".into(), name.clone().into());
         p.insert("role".into(), b.role.clone().into());
         p.insert("urban_radius_km".into(), b.urban_radius_km.into());
         push(point(b.x_km, b.y_km), p);

@@ -211,6 +211,36 @@ fn station_zone_and_squad_names_appear_in_summary_json_report_tables_and_map_lab
         assert!(html.contains(cell), "report.html lacks {cell}");
     }
 
+    // map.geojson names every station, zone and base, in UTF-8 as written.
+    let geo: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("map.geojson")).unwrap()).unwrap();
+    let named = |layer: &str| -> Vec<(String, String)> {
+        geo["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| &f["properties"])
+            .filter(|p| p["layer"] == layer)
+            .map(|p| {
+                (
+                    p["id"].as_str().unwrap().into(),
+                    p["name"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        named("station")[0],
+        ("何坊".into(), "何坊街道派出所".into())
+    );
+    assert_eq!(named("station")[5].1, "胡集镇派出所");
+    assert_eq!(named("zone")[0], ("北区".into(), zone.into()));
+    assert_eq!(named("zone")[1].1, "东部协作区");
+    assert_eq!(
+        named("base"),
+        [("惠民交警".into(), "惠民县交警大队".into())]
+    );
+
     let svg = std::fs::read_to_string(out.join("charts/map.svg")).unwrap();
     let texts = svg_texts(&svg);
     for name in [
