@@ -112,6 +112,37 @@ fn every_chinese_character_the_charts_draw_has_a_real_glyph_not_the_missing_box(
     }
 }
 
+#[test]
+fn the_font_has_a_glyph_for_every_hanzi_of_gb2312() {
+    // GB 2312's hanzi are rows 0xB0..=0xF7, cells 0xA1..=0xFE of the
+    // encoding (levels 1 and 2), less the five empty cells 0xD7FA..=0xD7FE:
+    // 6,763 characters, decoded here through GBK, a superset of GB 2312.
+    let font = FontRef::try_from_slice(FONT).unwrap();
+    let mut hanzi = 0;
+    let mut missing = Vec::new();
+    for row in 0xB0u8..=0xF7 {
+        for cell in 0xA1u8..=0xFE {
+            let bytes = [row, cell];
+            let (text, _, bad) = encoding_rs::GBK.decode(&bytes);
+            let c = text.chars().next().unwrap();
+            if bad || !('\u{4e00}'..='\u{9fff}').contains(&c) {
+                assert!(row == 0xD7 && cell >= 0xFA, "{row:X}{cell:X} is {c:?}");
+                continue;
+            }
+            hanzi += 1;
+            if font.glyph_id(c) == GlyphId(0) || font.outline(font.glyph_id(c)).is_none() {
+                missing.push(c);
+            }
+        }
+    }
+    assert_eq!(hanzi, 6763);
+    assert!(
+        missing.is_empty(),
+        "no glyph for {} hanzi: {missing:?}",
+        missing.len()
+    );
+}
+
 /// Pixels of the PNG chart title, where the scenario name is drawn first.
 fn title_pixels(data: &SummaryFile, name: &str, dir: &Path) -> Vec<u8> {
     let mut data = data.clone();

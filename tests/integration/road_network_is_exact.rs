@@ -335,3 +335,73 @@ fn an_osm_extract_reads_to_the_expected_graph() {
     assert!((there - 6.0 / 55.0 * 60.0).abs() < 1e-4, "{there}");
     assert!((back - (10.0 / 55.0 * 60.0 + 4.0)).abs() < 1e-4, "{back}");
 }
+
+#[test]
+fn every_kind_of_base_gets_a_table_that_agrees_with_a_search() {
+    // tests/data/all_strategies.toml (stations and zone hubs, a traffic
+    // squad, specialist units, standby posts, efficiency posts) on a
+    // synthetic road grid over its area.
+    let dir = tempfile::tempdir().unwrap();
+    let grid = policesim::roads::synthetic_grid(CENTRE, (-3.0, -9.0), (72, 52), 0.5, 5);
+    write_file(dir.path(), "grid.geojson", &grid);
+    let text = include_str!("../data/all_strategies.toml").replacen(
+        "[travel]\nspeed_kmh = 45.0\ndetour = 1.3\n",
+        &format!(
+            "[map]\ncentre_lat = {}\ncentre_lon = {}\n[travel]\nnetwork = \"grid.geojson\"\n",
+            CENTRE.centre_lat, CENTRE.centre_lon
+        ),
+        1,
+    );
+    assert!(text.contains("grid.geojson"));
+    let path = write_file(dir.path(), "all.toml", &text);
+    let s = Scenario::load(&path).unwrap();
+    let TravelModel::Network(r) = &s.travel else {
+        panic!("a network scenario");
+    };
+    let bases = [
+        ("station a (hub of west, efficiency post)", 0.0, 0.0),
+        ("station b (efficiency post)", 12.0, 2.0),
+        ("station c", 4.0, 14.0),
+        ("station d (hub of east, efficiency post)", 25.0, -6.0),
+        ("station e", 30.0, 10.0),
+        ("traffic squad", 2.0, -2.0),
+        ("specialist patrol-1", 6.0, 6.0),
+        ("specialist crim-1", 20.0, 2.0),
+        ("standby post west", 3.0, 3.0),
+        ("standby post east", 27.0, 2.0),
+    ];
+    let access = |p: Point, node: u32| {
+        p.distance_km(r.network().main_pos(node)) / r.access_speed_kmh() * 60.0
+    };
+    let targets: Vec<Point> = s.demand.iter().map(|d| d.pos).collect();
+    for (what, x, y) in bases {
+        let b = Point::new(x, y);
+        let slot = r.slot_of(b);
+        assert_ne!(slot, u32::MAX, "{what} has no table");
+        let bn = r.node_of(b);
+        for &t in &targets {
+            let tn = r.node_of(t);
+            // Out by the table, and back by the table, against one search each.
+            let out = access(b, bn) + r.network().path_min(bn, tn) + access(t, tn);
+            let table = r.drive(b, slot, t, tn);
+            assert!(
+                (table - out).abs() < 1e-9,
+                "{what} to {t:?}: {table} vs {out}"
+            );
+            let back = access(t, tn) + r.network().path_min(tn, bn) + access(b, bn);
+            let table = r.drive_back(t, tn, b, slot);
+            assert!(
+                (table - back).abs() < 1e-9,
+                "{t:?} to {what}: {table} vs {back}"
+            );
+        }
+    }
+    // A demand point off every base has none.
+    assert_eq!(r.slot_of(Point::new(0.5, 0.5)), u32::MAX);
+    // Every strategy runs on the roads.
+    let mut opts = RunOptions::from_scenario(&s);
+    opts.replications = 1;
+    opts.days = 6.0; // 3 of them warm-up
+    let outcome = experiment::run(&s, &opts, &|| {}).unwrap();
+    assert_eq!(outcome.strategies.len(), 5);
+}
