@@ -1308,25 +1308,10 @@ where
     }
     // Density layer.
     let max = d.counts.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let cells = d
-        .counts
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| **c > 0)
-        .map(|(i, c)| {
-            let (cx, cy) = ((i % d.nx) as f64, (i / d.nx) as f64);
-            let a = 0.08 + 0.6 * (*c as f64 / max).sqrt();
-            Rectangle::new(
-                [
-                    (d.x0_km + cx * d.cell_km, d.y0_km + cy * d.cell_km),
-                    (
-                        d.x0_km + (cx + 1.0) * d.cell_km,
-                        d.y0_km + (cy + 1.0) * d.cell_km,
-                    ),
-                ],
-                RGBColor(80, 80, 80).mix(a).filled(),
-            )
-        });
+    let cells = d.filled().map(|(corners, c)| {
+        let a = 0.08 + 0.6 * (c as f64 / max).sqrt();
+        Rectangle::new(corners, RGBColor(80, 80, 80).mix(a).filled())
+    });
     chart
         .draw_series(cells)
         .map_err(fail(stem))?
@@ -1581,17 +1566,9 @@ where
         })
         .collect();
     let cells: Vec<(i32, i32, i32, i32)> = d
-        .counts
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| **c > 0)
-        .map(|(i, _)| {
-            let (cx, cy) = ((i % d.nx) as f64, (i / d.nx) as f64);
-            let a = chart.backend_coord(&(d.x0_km + cx * d.cell_km, d.y0_km + cy * d.cell_km));
-            let b = chart.backend_coord(&(
-                d.x0_km + (cx + 1.0) * d.cell_km,
-                d.y0_km + (cy + 1.0) * d.cell_km,
-            ));
+        .filled()
+        .map(|([sw, ne], _)| {
+            let (a, b) = (chart.backend_coord(&sw), chart.backend_coord(&ne));
             (a.0.min(b.0), a.1.min(b.1), a.0.max(b.0), a.1.max(b.1))
         })
         .collect();

@@ -136,6 +136,27 @@ pub struct Density {
     pub counts: Vec<u32>,
 }
 
+impl Density {
+    /// The cells that hold incidents: south-west and north-east corners
+    /// (km) and the count.
+    pub fn filled(&self) -> impl Iterator<Item = ([(f64, f64); 2], u32)> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(i, &c)| {
+                let (cx, cy) = ((i % self.nx) as f64, (i / self.nx) as f64);
+                let corner = |dx: f64, dy: f64| {
+                    (
+                        self.x0_km + (cx + dx) * self.cell_km,
+                        self.y0_km + (cy + dy) * self.cell_km,
+                    )
+                };
+                ([corner(0.0, 0.0), corner(1.0, 1.0)], c)
+            })
+    }
+}
+
 /// Everything the map chart draws.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MapData {
