@@ -405,3 +405,45 @@ fn every_kind_of_base_gets_a_table_that_agrees_with_a_search() {
     let outcome = experiment::run(&s, &opts, &|| {}).unwrap();
     assert_eq!(outcome.strategies.len(), 5);
 }
+
+#[test]
+fn a_multilinestring_road_is_read_as_its_lines() {
+    // The north bank as one MultiLineString of two parts meeting at x = 2:
+    // the trip across the bridge is the same 17.2 min as with a LineString
+    // (without the north bank the point would join at the bridge's end and
+    // the trip would differ).
+    let line = |points: &[(f64, f64)]| {
+        let coords: Vec<String> = points.iter().map(|&(x, y)| lonlat(x, y, false)).collect();
+        format!("[{}]", coords.join(", "))
+    };
+    let north = format!(
+        r#"{{"type": "Feature", "properties": {{"highway": "secondary"}}, "geometry": {{"type": "MultiLineString", "coordinates": [{}, {}]}}}}"#,
+        line(&[(-5.0, 1.0), (0.0, 1.0), (2.0, 1.0)]),
+        line(&[(2.0, 1.0), (5.0, 1.0), (10.0, 1.0)])
+    );
+    let network = format!(
+        r#"{{"type": "FeatureCollection", "features": [{}, {}, {north}]}}"#,
+        road(
+            &[(-5.0, -1.0), (0.0, -1.0), (5.0, -1.0), (10.0, -1.0)],
+            r#""highway": "secondary""#
+        ),
+        road(
+            &[(5.0, -1.0), (5.0, 1.0)],
+            r#""highway": "primary", "maxspeed": "30""#
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(dir.path(), &network, "");
+    let (station, demand) = endpoints(&s);
+    let out = s.travel.response_min(station, demand);
+    assert!((out - 17.2).abs() < 1e-9, "response {out}");
+    let back = s.travel.drive_min(demand, station);
+    assert!((back - 15.2).abs() < 1e-9, "back {back}");
+    let TravelModel::Network(r) = &s.travel else {
+        panic!("a network scenario");
+    };
+    // Each part of the MultiLineString counts as a way.
+    assert_eq!(r.network().stats().ways, 4);
+    // 15 km of each bank and the 2 km bridge.
+    assert!((r.network().stats().km - 32.0).abs() < 1e-3);
+}
