@@ -125,6 +125,15 @@ enum Command {
     },
 }
 
+/// How CSV files are written (flattened into every command that writes them).
+#[derive(Debug, Clone, Copy, clap::Args)]
+struct CsvArgs {
+    /// Start every CSV file with a UTF-8 byte-order mark, so that Excel and
+    /// WPS on Chinese Windows show Chinese text instead of garbled characters.
+    #[arg(long)]
+    csv_bom: bool,
+}
+
 #[derive(Debug, clap::Args)]
 struct RunArgs {
     /// Scenario file (TOML).
@@ -176,6 +185,8 @@ struct RunArgs {
     /// Run even when the work estimate is over the event or memory budget.
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    csv: CsvArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -187,6 +198,8 @@ struct DiffArgs {
     /// Also write DIR/diff.csv.
     #[arg(long)]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    csv: CsvArgs,
 }
 
 /// Where `optimise` targets apply.
@@ -239,6 +252,8 @@ struct OptimiseArgs {
     /// e.g. `--set incidents.per_day=40 --set 'stations[*].units=2'`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    #[command(flatten)]
+    csv: CsvArgs,
 }
 
 fn main() -> ExitCode {
@@ -586,7 +601,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| Path::new("out").join(&s.name));
     // Checked and started before any work: a bad --out fails in milliseconds.
-    let mut out = OutputDir::create(&dir)?;
+    let mut out = OutputDir::create(&dir)?.with_csv_bom(args.csv.csv_bom);
     let mut opts = RunOptions::from_scenario(&s);
     if let Some(r) = args.replications {
         opts.replications = r;
@@ -737,7 +752,7 @@ fn optimise_command(args: OptimiseArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| Path::new("out").join(format!("{}-optimise", s.name)));
     // Checked and started before any work: a bad --out fails at once.
-    let mut out = OutputDir::create(&dir)?;
+    let mut out = OutputDir::create(&dir)?.with_csv_bom(args.csv.csv_bom);
     let mut opts = OptimiseOptions::new(&s, &args.strategy, targets);
     opts.each = match args.each {
         None => Each::Area,
@@ -851,7 +866,11 @@ fn optimise_command(args: OptimiseArgs) -> Result<ExitCode> {
 
 fn diff_command(args: &DiffArgs) -> Result<ExitCode> {
     use policesim::report::diff;
-    let out = args.out.as_deref().map(OutputDir::create).transpose()?;
+    let out = args
+        .out
+        .as_deref()
+        .map(|d| OutputDir::create(d).map(|o| o.with_csv_bom(args.csv.csv_bom)))
+        .transpose()?;
     let a = diff::read_output(&args.dir_a)?;
     let b = diff::read_output(&args.dir_b)?;
     let d = diff::diff(&args.dir_a, &a, &args.dir_b, &b);

@@ -319,6 +319,9 @@ fn check_replaceable(target: &Path, real: &Path) -> Result<(), FolderError> {
     ))
 }
 
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// An output folder being written: files go into a hidden temporary
 /// sibling until [`OutputDir::commit`] swaps it in whole. Dropping it
 /// uncommitted removes the temporary folder and leaves the target as it was.
@@ -335,6 +338,8 @@ pub struct OutputDir {
     /// Folders created on the way to the target.
     ancestors: Vec<PathBuf>,
     done: bool,
+    /// Start `.csv` files with a UTF-8 byte-order mark.
+    csv_bom: bool,
     /// Makes the swap's second rename fail, to test the way back.
     #[cfg(test)]
     fail_swap: bool,
@@ -439,6 +444,7 @@ impl OutputDir {
             written: Vec::new(),
             ancestors,
             done: false,
+            csv_bom: false,
             #[cfg(test)]
             fail_swap: false,
         };
@@ -488,9 +494,20 @@ impl OutputDir {
         Ok(self.tmp.join(rel_path))
     }
 
+    /// With `on`, every `.csv` file written through [`OutputDir::file`]
+    /// starts with a UTF-8 byte-order mark (EF BB BF), so that Excel and WPS
+    /// on Chinese Windows read the file as UTF-8 instead of the local code
+    /// page. `csv` readers, pandas and QGIS skip the mark.
+    pub fn with_csv_bom(mut self, on: bool) -> Self {
+        self.csv_bom = on;
+        self
+    }
+
     /// Writes the file `rel` (subfolders allowed, `charts/map.svg`) through a
     /// buffered writer, and flushes it. Errors from `write` are the caller's;
-    /// opening and flushing errors name the file's final path.
+    /// opening and flushing errors name the file's final path. A `.csv` file
+    /// starts with a byte-order mark when [`OutputDir::with_csv_bom`] asked
+    /// for one.
     pub fn file<E: From<FolderError>>(
         &mut self,
         rel: &str,
@@ -500,6 +517,9 @@ impl OutputDir {
         let shown = self.final_path(rel);
         let file = File::create_new(&path).map_err(|e| FolderError::io(&shown, &e))?;
         let mut w = BufWriter::new(file);
+        if self.csv_bom && rel.ends_with(".csv") {
+            w.write_all(BOM).map_err(|e| FolderError::io(&shown, &e))?;
+        }
         write(&mut w)?;
         w.flush().map_err(|e| FolderError::io(&shown, &e))?;
         Ok(shown)

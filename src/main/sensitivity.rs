@@ -54,6 +54,8 @@ pub struct SensitivityArgs {
     /// No progress bar and no timing line.
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    csv: super::CsvArgs,
 }
 
 /// Runs `policesim sensitivity`.
@@ -92,7 +94,7 @@ pub fn command(args: SensitivityArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| Path::new("out").join(format!("{}-sensitivity", base.name)));
     // Checked and started before any work: a bad --out fails at once.
-    let mut out = OutputDir::create(&dir)?;
+    let mut out = OutputDir::create(&dir)?.with_csv_bom(args.csv.csv_bom);
     let (planned, skipped) = sensitivity::plan(&src, &file, &set, &opts)?;
     let selected = policesim::experiment::select(&base, &opts.run.strategies)?;
     let jobs = sensitivity::runs(&planned) as u64

@@ -55,6 +55,8 @@ pub struct SweepArgs {
     /// Run points even when their work estimate is over the event or memory budget.
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    csv: super::CsvArgs,
 }
 
 /// Flags of `policesim merge`.
@@ -66,6 +68,8 @@ pub struct MergeArgs {
     /// Output directory of the whole sweep.
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    csv: super::CsvArgs,
 }
 
 /// A scenario's diagnostics are printed one per line by `main`.
@@ -116,7 +120,7 @@ pub fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         })
     });
     // Checked and started before any work: a bad --out fails at once.
-    let out = OutputDir::create(&dir)?;
+    let out = OutputDir::create(&dir)?.with_csv_bom(args.csv.csv_bom);
     // Every point of this shard validates before any runs.
     for w in sw.check(shard).map_err(lift)? {
         eprintln!("warning: {w}");
@@ -175,7 +179,7 @@ pub fn merge_command(args: MergeArgs) -> Result<ExitCode> {
         parts.push((d.display().to_string(), sweep::read_part(d)?));
     }
     let whole = sweep::merge(parts)?;
-    let out = OutputDir::create(&args.out)?;
+    let out = OutputDir::create(&args.out)?.with_csv_bom(args.csv.csv_bom);
     for p in report::write_sweep(out, &whole)? {
         println!("wrote {}", p.display());
     }

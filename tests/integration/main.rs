@@ -15,6 +15,7 @@ mod county_outline;
 mod determinism;
 mod diff_of_two_runs;
 mod dispatch_rules;
+mod excel_csv;
 mod fit_recovers;
 mod generate_round_trip;
 mod hypercube_matches;
