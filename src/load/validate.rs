@@ -268,7 +268,13 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
             check_num(c, &format!("{key}.target_min"), t, 0.0, true);
         }
         if let Some(area) = &dp.area {
-            area_demand(c, &key, dp, area, boundary.as_ref(), &stations, &mut demand);
+            let outline = match (&boundary, &raw.map.boundary) {
+                (Some(b), _) => Outline::Read(b),
+                // Its own error names the file; no second one here.
+                (None, Some(_)) => Outline::Unreadable,
+                (None, None) => Outline::NotGiven,
+            };
+            area_demand(c, &key, dp, area, outline, &stations, &mut demand);
             continue;
         }
         let pos = point(c, &key, dp.x_km, dp.y_km, dp.lat, dp.lon, projection).unwrap_or_default();
@@ -832,6 +838,16 @@ fn warn_outside(c: &mut Collector, key: &str, what: &str, pos: Point, b: &Bounda
     }
 }
 
+/// The county outline as an area demand sees it.
+enum Outline<'a> {
+    /// Read and projected.
+    Read(&'a Boundary),
+    /// `[map] boundary` is given but could not be used (already an error).
+    Unreadable,
+    /// No `[map] boundary`.
+    NotGiven,
+}
+
 /// An `area = "boundary"` demand: one demand entry per station whose
 /// jurisdiction cell has land in the outline, weighted by the cell's area,
 /// so that calls fall uniformly over the county and each goes to its
@@ -841,7 +857,7 @@ fn area_demand(
     key: &str,
     dp: &RawDemand,
     area: &str,
-    boundary: Option<&Boundary>,
+    boundary: Outline<'_>,
     stations: &[Station],
     out: &mut Vec<DemandPoint>,
 ) {
@@ -870,12 +886,16 @@ fn area_demand(
             "an area demand's calls go to the nearest station (its Voronoi cell); remove station",
         );
     }
-    let Some(b) = boundary else {
-        c.error(
-            format!("{key}.area"),
-            "needs [map] boundary: the county outline to spread the calls over",
-        );
-        return;
+    let b = match boundary {
+        Outline::Read(b) => b,
+        Outline::Unreadable => return,
+        Outline::NotGiven => {
+            c.error(
+                format!("{key}.area"),
+                "needs [map] boundary: the county outline to spread the calls over",
+            );
+            return;
+        }
     };
     let name = dp.name.clone().unwrap_or_else(|| "county".into());
     // Shares of the cells' own total, so the weight is kept exactly.

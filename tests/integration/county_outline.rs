@@ -350,6 +350,21 @@ fn bad_outlines_are_refused_naming_file_line_and_key() {
         let want = format!("error: {}{expected}", file.display());
         assert!(!ok && stderr.contains(&want), "want\n{want}\ngot\n{stderr}");
     }
+    // An outline that cannot be used is one error: the area demand that
+    // needs it adds none of its own.
+    for bad in [
+        replace_once(&text, "\"Square County\"", "\"Round County\""),
+        replace_once(&text, "\"square.geojson\"", "\"nothere.geojson\""),
+        replace_once(&text, "centre_lat = 37.5\ncentre_lon = 117.5\n", "")
+            .replace("lat = 37.5\nlon = 117.65", "x_km = 13.0\ny_km = 0.0")
+            .replace("lat = 37.5\nlon = 117.45", "x_km = -4.0\ny_km = 0.0")
+            .replace("lat = 37.5\nlon = 117.5", "x_km = 0.0\ny_km = 0.0"),
+    ] {
+        let (ok, stderr, _) = check(dir.path(), &bad);
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert!(!ok && errors.len() == 1, "{errors:#?}");
+        assert!(errors[0].contains(": map.boundary"), "{errors:#?}");
+    }
     // A file that is not JSON names its own line and column.
     write_file(
         dir.path(),
