@@ -271,6 +271,16 @@ fn station_zone_and_squad_names_appear_in_summary_json_report_tables_and_map_lab
         named("base"),
         [("惠民交警".into(), "惠民县交警大队".into())]
     );
+    let demand: Vec<&str> = geo["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["properties"])
+        .filter(|p| p["layer"] == "demand")
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(demand[0], "何坊街道");
+    assert_eq!(map["demand"][0]["name"], "何坊街道");
 
     let svg = std::fs::read_to_string(out.join("charts/map.svg")).unwrap();
     let texts = svg_texts(&svg);
