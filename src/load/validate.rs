@@ -469,12 +469,37 @@ fn build(raw: RawScenario, file: &str, c: &mut Collector) -> Option<Scenario> {
                 continue;
             }
         };
+        // Stations in no zone keep their own few units: where they are what
+        // limits the force, the warning names them (issue 12).
+        let outside = s.zone_config().and_then(|z| {
+            let alone: Vec<String> = (0..scenario.stations.len())
+                .filter(|&i| scenario.zone_of(i).is_none())
+                .map(|i| format!("{:?}", scenario.stations[i].id))
+                .collect();
+            let units = z.outside_units_per_station + z.outside_callin_units;
+            (!alone.is_empty() && units < z.max_units_in_zones(&scenario))
+                .then(|| (units, alone.join(", ")))
+        });
         // A force larger than the strategy can ever send never assembles:
         // the units that come do the job and the rest is stood down.
         for (k, kind) in scenario.incidents.kinds.iter().enumerate() {
             let need = kind.units + kind.escalation.map_or(0, |e| e.units);
             let most = s.max_units_for(&scenario, &plan, k);
-            if need > most {
+            let to_squad = kind.traffic && !scenario.squads.is_empty();
+            if let Some((units, names)) = &outside
+                && need > most
+                && most == *units
+                && !to_squad
+            {
+                c.warn(
+                    format!("incidents.kinds[{k}].units"),
+                    format!(
+                        "kind {:?} needs up to {need} unit(s) at one incident, but {} can send at most {most} at the station(s) in no zone ({names}): its force never assembles there (add them to a zone, or raise outside_units_per_station or outside_callin_units)",
+                        kind.name,
+                        s.name(),
+                    ),
+                );
+            } else if need > most {
                 // With staffing set per station or zone, `most` is where
                 // the strategy can send fewest.
                 let uneven = scenario.stations.iter().any(|st| st.units.is_some())

@@ -58,6 +58,58 @@ use crate::map::Point;
 /// Largest `|x_km|` or `|y_km|` of any position, km: more than the Earth's
 /// circumference, so only a typo or an overflowed number reaches it.
 pub const MAX_COORD_KM: f64 = 100_000.0;
+/// Slowest travel speed, km/h (`[travel] speed_kmh`, `access_speed_kmh` and
+/// a road class's speed other than 0): below it a unit would be on its way
+/// for weeks (walking is 5 km/h), and at 5e-324 km/h never arrive.
+pub const MIN_SPEED_KMH: f64 = 1.0;
+/// Fastest travel speed, km/h: above any police vehicle, helicopters
+/// included.
+pub const MAX_SPEED_KMH: f64 = 1_000.0;
+/// Largest `[travel] detour` (road distance over straight-line distance).
+pub const MAX_DETOUR: f64 = 10.0;
+/// Largest `strategies.efficiency.case_handling_factor`: a hundred times
+/// the follow-up work. A factor of 1e308 made every case-handling time
+/// infinite, so a unit never came free.
+pub const MAX_CASE_HANDLING_FACTOR: f64 = 100.0;
+
+/// `v` for a message: exponent form when it is huge or tiny, so that 1e308
+/// is not printed with 309 digits.
+fn shown(v: f64) -> String {
+    if v != 0.0 && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Records "too large" or "too small" at `key` when a finite `v` lies
+/// outside `min..=max` (`why`, if not empty, is added after a colon);
+/// returns whether it fits. Non-finite values are left to the checks that
+/// refuse them with their own words.
+fn within(c: &mut Collector, key: &str, v: f64, min: f64, max: f64, why: &str) -> bool {
+    let why = if why.is_empty() {
+        String::new()
+    } else {
+        format!(": {why}")
+    };
+    if !v.is_finite() {
+        true
+    } else if v > max {
+        c.error(
+            key,
+            format!("too large (max {}), found {}{why}", shown(max), shown(v)),
+        );
+        false
+    } else if v < min {
+        c.error(
+            key,
+            format!("too small (min {}), found {}{why}", shown(min), shown(v)),
+        );
+        false
+    } else {
+        true
+    }
+}
 
 /// Records "too large" at `key` when `value > max`; returns whether it fits.
 fn at_most<T: PartialOrd + std::fmt::Display>(
@@ -154,14 +206,14 @@ pub(crate) fn check_raw(raw: &RawScenario, c: &mut Collector) -> bool {
         if let Some(t) = d.target_min.filter(|t| t.is_finite()) {
             ok &= at_most(c, &format!("demand[{i}].target_min"), t, MAX_MINUTES);
         }
-        if d.spread_km.is_finite() {
-            ok &= at_most(
-                c,
-                &format!("demand[{i}].spread_km"),
-                d.spread_km,
-                MAX_DISTANCE_KM,
-            );
-        }
+        ok &= within(
+            c,
+            &format!("demand[{i}].spread_km"),
+            d.spread_km,
+            f64::NEG_INFINITY,
+            MAX_DISTANCE_KM,
+            "",
+        );
     }
     for (i, k) in raw.incidents.kinds.iter().enumerate() {
         let key = format!("incidents.kinds[{i}]");
@@ -217,6 +269,7 @@ pub(crate) fn check_raw(raw: &RawScenario, c: &mut Collector) -> bool {
         );
         ok = false;
     }
+    ok &= times_and_speeds(raw, c);
     let st = &raw.strategies;
     let mut units = |c: &mut Collector, key: &str, v: u32| ok &= at_most(c, key, v, MAX_UNITS);
     if let Some(p) = &st.per_station {
@@ -287,6 +340,78 @@ pub(crate) fn check_raw(raw: &RawScenario, c: &mut Collector) -> bool {
     ];
     for (key, crew) in crews {
         ok &= crew_ok(c, key, crew);
+    }
+    ok
+}
+
+/// Speeds, the detour, every fixed time in minutes and the efficiency
+/// model's case-handling factor: each within a range where travel and
+/// service times stay finite (a speed of 5e-324 km/h or a detour of 1e308
+/// made every unit travel forever, and the run answer no call).
+fn times_and_speeds(raw: &RawScenario, c: &mut Collector) -> bool {
+    let t = &raw.travel;
+    let d = &raw.dispatch;
+    let st = &raw.strategies;
+    let mut ok = true;
+    let mut speed = |c: &mut Collector, key: &str, v: f64| {
+        // 0 and negative speeds are refused (or mean "not driven on") elsewhere.
+        if v > 0.0 {
+            ok &= within(c, key, v, MIN_SPEED_KMH, MAX_SPEED_KMH, "");
+        }
+    };
+    if let Some(v) = t.speed_kmh {
+        speed(c, "travel.speed_kmh", v);
+    }
+    if let Some(v) = t.access_speed_kmh {
+        speed(c, "travel.access_speed_kmh", v);
+    }
+    for (class, &v) in &t.speeds {
+        speed(c, &format!("travel.speeds.{class}"), v);
+    }
+    if let Some(v) = t.detour {
+        ok &= within(c, "travel.detour", v, f64::NEG_INFINITY, MAX_DETOUR, "");
+    }
+    let mut minutes: Vec<(&str, f64)> = vec![
+        ("travel.turnout_min", t.turnout_min),
+        ("dispatch.call_processing_min", d.call_processing_min),
+        ("dispatch.handoff_min", d.handoff_min),
+    ];
+    if let Some(p) = &st.per_station {
+        minutes.push((
+            "strategies.per_station.callin_delay_min",
+            p.callin_delay_min,
+        ));
+    }
+    if let Some(z) = &st.zone_cooperation {
+        minutes.push((
+            "strategies.zone_cooperation.outside_callin_delay_min",
+            z.outside_callin_delay_min,
+        ));
+    }
+    if let Some(e) = &st.efficiency {
+        if let Some(v) = e.call_processing_min {
+            minutes.push(("strategies.efficiency.call_processing_min", v));
+        }
+        if let Some(v) = e.handoff_min {
+            minutes.push(("strategies.efficiency.handoff_min", v));
+        }
+        ok &= within(
+            c,
+            "strategies.efficiency.case_handling_factor",
+            e.case_handling_factor,
+            f64::NEG_INFINITY,
+            MAX_CASE_HANDLING_FACTOR,
+            "it multiplies every case-handling time",
+        );
+    }
+    if let Some(w) = &st.station_whistle {
+        minutes.push((
+            "strategies.station_whistle.whistle_after_min",
+            w.whistle_after_min,
+        ));
+    }
+    for (key, v) in minutes {
+        ok &= within(c, key, v, f64::NEG_INFINITY, MAX_MINUTES, "");
     }
     ok
 }

@@ -274,13 +274,19 @@ impl ZoneCooperationConfig {
             .unwrap_or_else(|| self.groups_in(s, zone))
     }
 
-    /// Most units one incident can get where it can get fewest.
-    pub(crate) fn max_units(&self, s: &Scenario, _plan: &Plan) -> u32 {
+    /// Most units one incident inside a zone can get, in the zone where that
+    /// is fewest.
+    pub(crate) fn max_units_in_zones(&self, s: &Scenario) -> u32 {
         let groups = (0..s.zones.len()).map(|z| self.groups_in(s, z));
-        let in_zone = match self.cross_zone {
+        match self.cross_zone {
             CrossZone::Never => groups.min().unwrap_or(0),
             CrossZone::WhenAllBusy => groups.sum(),
-        };
+        }
+    }
+
+    /// Most units one incident can get where it can get fewest.
+    pub(crate) fn max_units(&self, s: &Scenario, _plan: &Plan) -> u32 {
+        let in_zone = self.max_units_in_zones(s);
         let has_outside = (0..s.stations.len()).any(|i| s.zone_of(i).is_none());
         if has_outside {
             in_zone.min(self.outside_units_per_station + self.outside_callin_units)

@@ -610,3 +610,63 @@ fn hourly_weights_summing_to_infinity_are_refused_not_zero_calls() {
     assert_eq!(calls(&text), calls(SCENARIO));
     assert!(calls(SCENARIO) > 0);
 }
+
+#[test]
+fn speeds_detours_times_and_factors_beyond_any_run_are_refused() {
+    // Found by the robustness suite (POLICESIM_ROBUSTNESS_SEED=12):
+    // case_handling_factor = 1e308 made every case-handling time infinite,
+    // "event scheduled at inf" (a debug assertion; a release build never
+    // freed the unit). Speeds of 5e-324 km/h and detours of 1e308 likewise
+    // made every unit travel forever: 0 calls answered, exit 0.
+    let efficiency = format!("{SCENARIO}\n[strategies.efficiency]\nunits = 4\n");
+    let text = format!("{efficiency}case_handling_factor = 1e308\n");
+    refused_with(
+        &text,
+        &[
+            "t.toml:65: strategies.efficiency.case_handling_factor: too large (max 100), found 1e308: it multiplies every case-handling time",
+        ],
+    );
+    for (from, to, expected) in [
+        (
+            "speed_kmh = 40.0",
+            "speed_kmh = 5e-324",
+            "t.toml:10: travel.speed_kmh: too small (min 1), found 5e-324",
+        ),
+        (
+            "speed_kmh = 40.0",
+            "speed_kmh = 1e308",
+            "t.toml:10: travel.speed_kmh: too large (max 1000), found 1e308",
+        ),
+        (
+            "detour = 1.3",
+            "detour = 1e308",
+            "t.toml:11: travel.detour: too large (max 10), found 1e308",
+        ),
+        (
+            "turnout_min = 1.0",
+            "turnout_min = 1e308",
+            "t.toml:12: travel.turnout_min: too large (max 10000000), found 1e308",
+        ),
+        (
+            // Was printed with all 309 digits.
+            "weight = 1.0\nspread_km = 2.0\nstation = \"north\"",
+            "weight = 1.0\nspread_km = 1e308\nstation = \"north\"",
+            "t.toml:32: demand[0].spread_km: too large (max 1000), found 1e308",
+        ),
+    ] {
+        let text = replace_once(SCENARIO, from, to);
+        assert_eq!(refused(&text), expected);
+    }
+    // The limits themselves run: a hundredfold case handling answers calls;
+    // a slow walk with long detours (200 h from station to station) runs
+    // to its end, with no call answered in its two days.
+    let out = runs(&format!("{efficiency}case_handling_factor = 100\n"));
+    assert!(
+        out.strategies
+            .iter()
+            .all(|s| s.summary.overall.incidents > 0)
+    );
+    let text = replace_once(&efficiency, "speed_kmh = 40.0", "speed_kmh = 1.0");
+    let text = replace_once(&text, "detour = 1.3", "detour = 10.0");
+    assert_eq!(runs(&text).strategies.len(), 2);
+}

@@ -214,6 +214,22 @@ fn a_station_in_no_zone_is_named_and_an_error_when_it_would_have_no_unit() {
         ),
         "{stderr}"
     );
+    // The urgent kind's 2 units assemble in the zone (2 groups) but not at
+    // "south": the warning says where, not that zone_cooperation never
+    // assembles them (was: "can send at most 1: its force will never
+    // assemble").
+    assert!(
+        stderr.contains(
+            "tiny.toml:57: incidents.kinds[1].units: kind \"urgent\" needs up to 2 unit(s) at one incident, but zone_cooperation can send at most 1 at the station(s) in no zone (\"south\"): its force never assembles there (add them to a zone, or raise outside_units_per_station or outside_callin_units)"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("will never assemble"), "{stderr}");
+    // A call-in unit there lets it assemble: no warning about the force.
+    let callin = format!("{text}outside_callin_units = 1\n");
+    let (ok, _, stderr) = check(tmp.path(), &callin);
+    assert!(ok, "{stderr}");
+    assert!(!stderr.contains("assemble"), "{stderr}");
     let none = format!("{text}outside_units_per_station = 0\n");
     let (ok, _, stderr) = check(tmp.path(), &none);
     assert!(!ok);
