@@ -352,7 +352,15 @@ impl IncidentModel {
     /// Arrival rate in `hour` (0..24) averaged over the week, calls per minute.
     pub fn rate_per_min(&self, hour: usize) -> f64 {
         let total: f64 = self.hourly.iter().sum();
-        self.per_day * self.hourly[hour] / total / 60.0
+        let rate = self.per_day * self.hourly[hour] / total / 60.0;
+        if rate.is_finite() {
+            rate
+        } else {
+            // `per_day × weight` overflows for a weight near f64::MAX (one
+            // hour at 1e308, the others 0): the share first. Only then, so
+            // that every other scenario keeps its stream bit for bit.
+            self.per_day * (self.hourly[hour] / total) / 60.0
+        }
     }
 
     /// How much busier `day` is than the average day: `weekly[day] × 7 ÷
@@ -360,7 +368,17 @@ impl IncidentModel {
     pub fn day_factor(&self, day: Weekday) -> f64 {
         match &self.weekly {
             None => 1.0,
-            Some(w) => w[day.index()] * 7.0 / w.iter().sum::<f64>(),
+            Some(w) => {
+                let sum = w.iter().sum::<f64>();
+                let factor = w[day.index()] * 7.0 / sum;
+                if factor.is_finite() {
+                    factor
+                } else {
+                    // A weight near f64::MAX: the share first (see
+                    // `rate_per_min`).
+                    w[day.index()] / sum * 7.0
+                }
+            }
         }
     }
 

@@ -668,3 +668,37 @@ fn speeds_detours_times_and_factors_beyond_any_run_are_refused() {
     let text = replace_once(SCENARIO, "speed_kmh = 40.0", "speed_kmh = 1e308");
     assert!(runs(&text).strategies[0].summary.overall.incidents > 0);
 }
+
+#[test]
+fn one_hour_or_day_weighing_1e308_gets_all_the_calls_not_infinitely_many() {
+    // Found by the robustness suite (POLICESIM_ROBUSTNESS_SEED=13): hourly
+    // = [0, …, 0, 1e308] sums finitely, but per_day × 1e308 overflowed, so
+    // hour 23 had an infinite call rate and the run died allocating 5.9 GB
+    // ("memory allocation of 5905580032 bytes failed").
+    let mut zeros = vec!["0"; 24];
+    zeros[23] = "1e308";
+    let text = replace_once(
+        SCENARIO,
+        "per_day = 20.0\n",
+        &format!("per_day = 20.0\nhourly = [{}]\n", zeros.join(", ")),
+    );
+    let s = Scenario::from_toml(&text, "t.toml").expect("valid");
+    assert_eq!(s.incidents.rate_per_min(23), 20.0 / 60.0);
+    assert_eq!(s.incidents.rate_per_min(0), 0.0);
+    let started = Instant::now();
+    let out = runs(&text);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // 2 measured days of 20 calls each, all in hour 23: about 40 calls.
+    let calls = out.strategies[0].summary.overall.incidents;
+    assert!((15..=80).contains(&calls), "{calls} calls");
+    // The same for a day of the week: Monday gets 7 times the mean day.
+    let text = replace_once(
+        SCENARIO,
+        "per_day = 20.0\n",
+        "per_day = 20.0\nweekly = [1e308, 0, 0, 0, 0, 0, 0]\n",
+    );
+    let s = Scenario::from_toml(&text, "t.toml").expect("valid");
+    let day = |d| s.incidents.day_factor(d);
+    assert_eq!(day(policesim::scenario::Weekday::Monday), 7.0);
+    assert_eq!(day(policesim::scenario::Weekday::Sunday), 0.0);
+}

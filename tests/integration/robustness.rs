@@ -377,6 +377,16 @@ fn exercise(text: &str, file: &str, replay: Option<&str>, out: &Path, charts: bo
     Verdict::Ran
 }
 
+/// With `POLICESIM_ROBUSTNESS_TRACE` set, prints each case's input before
+/// it runs, so that a case that kills the whole process (an allocation
+/// abort, the kernel's out-of-memory killer) can be found: it is the last
+/// one printed.
+fn trace(what: &str) {
+    if std::env::var_os("POLICESIM_ROBUSTNESS_TRACE").is_some() {
+        eprintln!("trace: {what}");
+    }
+}
+
 /// With `POLICESIM_ROBUSTNESS_VERBOSE` set, prints what a case did (the
 /// first line of its message) for the long-run notes.
 fn note(what: &str, message: &str) {
@@ -506,6 +516,7 @@ fn mutated_scenarios_are_refused_or_run_never_panic_or_hang() {
             let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             let charts = n % 8 == 0;
             let what = format!("{name} with {edits:?}");
+            trace(&what);
             let input = mutated.clone();
             let v = bounded(what, move || exercise(&input, &file, None, &out, charts))?;
             drop(tmp);
@@ -537,6 +548,7 @@ fn mutated_replay_files_are_refused_or_run_never_panic_or_hang() {
         let mutated = mutate_csv(&csv, &edits);
         let tmp = tempfile::tempdir().expect("temp dir");
         let out = tmp.path().join("out");
+        trace(&format!("replay with {edits:?}"));
         let what = format!("replay with {edits:?}:\n{mutated}");
         let (text, file) = (text.to_string(), file.clone());
         let v = bounded(what, move || {
