@@ -5,30 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::policesim;
+use crate::common::{files_below, policesim};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn chinese() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/chinese.toml")
-}
-
-/// Every file below `dir`, relative, sorted.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.strip_prefix(dir).unwrap().to_path_buf());
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// Runs `policesim ARGS` twice, without and with `--csv-bom`, into
@@ -45,13 +27,11 @@ fn compare(root: &Path, args: &[&str], min_csv: usize) {
         let (ok, _, err) = policesim(a);
         assert!(ok.success(), "{args:?} {flag:?}: {err}");
     }
-    let names = files(&plain);
-    assert_eq!(names, files(&bom), "{args:?}: the same files");
-    for name in names {
-        let (p, b) = (
-            std::fs::read(plain.join(&name)).unwrap(),
-            std::fs::read(bom.join(&name)).unwrap(),
-        );
+    let (plain_files, bom_files) = (files_below(&plain), files_below(&bom));
+    let names: Vec<&PathBuf> = plain_files.iter().map(|(n, _)| n).collect();
+    let bom_names: Vec<&PathBuf> = bom_files.iter().map(|(n, _)| n).collect();
+    assert_eq!(names, bom_names, "{args:?}: the same files");
+    for ((name, p), (_, b)) in plain_files.iter().zip(&bom_files) {
         if name.extension().is_some_and(|e| e == "csv") {
             csvs += 1;
             assert!(!p.starts_with(BOM), "{name:?}: no mark without the flag");
@@ -65,7 +45,7 @@ fn compare(root: &Path, args: &[&str], min_csv: usize) {
             let mask = |v: &[u8], dir: &Path| {
                 String::from_utf8_lossy(v).replace(&dir.display().to_string(), "OUT")
             };
-            assert_eq!(mask(&p, &plain), mask(&b, &bom), "{name:?}");
+            assert_eq!(mask(p, &plain), mask(b, &bom), "{name:?}");
         } else {
             assert_eq!(p, b, "{name:?}: not a CSV, unchanged");
         }

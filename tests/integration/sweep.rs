@@ -50,23 +50,10 @@ fn merge(parts: &[&Path], out: &Path) -> (bool, String) {
 
 /// Every file of `dir` (relative path → bytes), the folder marker left out.
 fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if !p.file_name().unwrap().to_string_lossy().starts_with('.') {
-                out.push((
-                    p.strip_prefix(dir).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                ));
-            }
-        }
-    }
-    out.sort();
-    out
+    crate::common::files_below(dir)
+        .into_iter()
+        .filter(|(p, _)| !p.to_string_lossy().starts_with('.'))
+        .collect()
 }
 
 fn plan_hash(part_dir: &Path) -> String {
