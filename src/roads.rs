@@ -134,9 +134,15 @@ pub enum MaxSpeed {
     Unreadable,
 }
 
+/// The lowest `maxspeed` taken as a speed, km/h, as for every speed of a
+/// scenario: below it (`0`, `0.0001`, tagging errors in OSM) the class
+/// speed applies, with a warning.
+pub const MIN_MAXSPEED_KMH: f64 = 1.0;
+
 /// Reads an OSM `maxspeed` value: `60`, `60 km/h`, `40 mph`, `10 knots`;
 /// `none`, `signals`, `variable`, `walk` and zone codes such as `CN:urban`
 /// leave the class speed; with several values (`60;80`) the first counts.
+/// Speeds below [`MIN_MAXSPEED_KMH`] are [`MaxSpeed::Unreadable`].
 pub fn parse_maxspeed(v: &str) -> MaxSpeed {
     let v = v.trim().to_ascii_lowercase();
     let first = v.split([';', '|']).next().unwrap_or("").trim();
@@ -157,7 +163,7 @@ pub fn parse_maxspeed(v: &str) -> MaxSpeed {
         _ => return MaxSpeed::Unreadable,
     };
     let kmh = value * factor;
-    if kmh.is_finite() && kmh > 0.0 {
+    if kmh.is_finite() && kmh >= MIN_MAXSPEED_KMH {
         MaxSpeed::Kmh(kmh)
     } else {
         MaxSpeed::Unreadable
@@ -339,7 +345,7 @@ impl<'a, K: Hash + Eq + Copy> Builder<'a, K> {
         };
         let maxspeed = match way.maxspeed {
             None => None,
-            Some(MaxSpeedIn::Number(v)) if v.is_finite() && v > 0.0 => Some(v),
+            Some(MaxSpeedIn::Number(v)) if v.is_finite() && v >= MIN_MAXSPEED_KMH => Some(v),
             Some(MaxSpeedIn::Number(v)) => {
                 self.bad_maxspeed(&v.to_string(), way.location);
                 None
@@ -1361,6 +1367,9 @@ mod tests {
         assert_eq!(parse_maxspeed("60;80"), MaxSpeed::Kmh(60.0));
         assert_eq!(parse_maxspeed("fast"), MaxSpeed::Unreadable);
         assert_eq!(parse_maxspeed("0"), MaxSpeed::Unreadable);
+        assert_eq!(parse_maxspeed("0.0001"), MaxSpeed::Unreadable);
+        assert_eq!(parse_maxspeed("0.5 mph"), MaxSpeed::Unreadable);
+        assert_eq!(parse_maxspeed("1"), MaxSpeed::Kmh(1.0));
         assert_eq!(parse_maxspeed("60 furlongs"), MaxSpeed::Unreadable);
     }
 

@@ -103,7 +103,7 @@ pub(super) fn network(
                 c.warn(
                     "travel.network",
                     format!(
-                        "{name}: {} way(s) have a maxspeed that is not km/h, mph or knots (first: {}); their class speed is used",
+                        "{name}: {} way(s) have a maxspeed that is not a speed of at least 1 km/h in km/h, mph or knots (first: {}); their class speed is used",
                         st.bad_maxspeed,
                         st.bad_maxspeed_example.as_deref().unwrap_or("?")
                     ),

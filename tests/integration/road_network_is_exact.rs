@@ -447,3 +447,29 @@ fn a_multilinestring_road_is_read_as_its_lines() {
     // 15 km of each bank and the 2 km bridge.
     assert!((r.network().stats().km - 32.0).abs() < 1e-3);
 }
+
+#[test]
+fn a_maxspeed_below_one_kmh_is_a_tagging_error_and_the_class_speed_drives() {
+    // The bridge tagged maxspeed 0.0001 (a tagging error: 2 km would take
+    // 2.4 years) is driven at the primary class speed, 65 km/h by default,
+    // and the load warns, naming the value.
+    let dir = tempfile::tempdir().unwrap();
+    let network = river_network(&[]).replace(r#""maxspeed": "30""#, r#""maxspeed": "0.0001""#);
+    let s = scenario(dir.path(), &network, "");
+    let (station, demand) = endpoints(&s);
+    let out = s.travel.response_min(station, demand);
+    let expected = 2.0 + 0.6 + 5.0 + 2.0 / 65.0 * 60.0 + 5.0 + 0.6;
+    assert!((out - expected).abs() < 1e-9, "response {out}");
+    let warning = s
+        .warnings
+        .iter()
+        .find(|w| w.key == "travel.network")
+        .expect("a warning for the maxspeed");
+    assert!(
+        warning
+            .message
+            .contains("1 way(s) have a maxspeed that is not a speed of at least 1 km/h")
+            && warning.message.contains("\"0.0001\""),
+        "{warning}"
+    );
+}
