@@ -60,6 +60,33 @@ impl RunOptions {
     }
 }
 
+/// Run settings given on the command line (`--replications`, `--days`,
+/// `--seed`); `None` keeps the scenario's value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Settings {
+    /// Replications per strategy.
+    pub replications: Option<u32>,
+    /// Simulated days per replication.
+    pub days: Option<f64>,
+    /// Seed of every random stream.
+    pub seed: Option<u64>,
+}
+
+impl Settings {
+    /// Puts each given setting into `opts`, leaving the others as they are.
+    pub fn apply(self, opts: &mut RunOptions) {
+        if let Some(r) = self.replications {
+            opts.replications = r;
+        }
+        if let Some(d) = self.days {
+            opts.days = d;
+        }
+        if let Some(seed) = self.seed {
+            opts.seed = seed;
+        }
+    }
+}
+
 /// Options that do not fit the scenario.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ExperimentError {

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use policesim::calllog;
-use policesim::experiment::{self, RunOptions};
+use policesim::experiment::{self, RunOptions, Settings};
 use policesim::incidents::{Generator, StreamModel, read_replay, write_replay};
 use policesim::output::{self, OutputDir};
 use policesim::report;
@@ -347,6 +347,15 @@ mod interrupts {
 }
 
 /// Parses `--set` arguments.
+/// `--threads` checked against the most a run takes (0: all cores).
+fn worker_threads(threads: Option<usize>) -> Result<usize> {
+    let threads = threads.unwrap_or(0);
+    if threads > MAX_THREADS {
+        bail!("--threads too large (max {MAX_THREADS}), found {threads}");
+    }
+    Ok(threads)
+}
+
 fn overrides(args: &[String]) -> Result<Vec<Override>> {
     Ok(args
         .iter()
@@ -603,22 +612,16 @@ fn run_command(args: RunArgs) -> Result<ExitCode> {
     // Checked and started before any work: a bad --out fails in milliseconds.
     let mut out = OutputDir::create(&dir)?.with_csv_bom(args.csv.csv_bom);
     let mut opts = RunOptions::from_scenario(&s);
-    if let Some(r) = args.replications {
-        opts.replications = r;
+    Settings {
+        replications: args.replications,
+        days: args.days,
+        seed: args.seed,
     }
-    if let Some(d) = args.days {
-        opts.days = d;
-    }
-    if let Some(seed) = args.seed {
-        opts.seed = seed;
-    }
+    .apply(&mut opts);
     opts.per_incident = args.per_incident;
     opts.strategies = args.strategies.clone();
     opts.force = args.force;
-    let threads = args.threads.unwrap_or(0);
-    if threads > MAX_THREADS {
-        bail!("--threads too large (max {MAX_THREADS}), found {threads}");
-    }
+    let threads = worker_threads(args.threads)?;
     let mut call_log = None;
     if let Some(path) = &args.incidents {
         let (rows, log) = read_incidents(path, &s, &mut out, args.strict)?;

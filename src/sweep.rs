@@ -38,6 +38,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::METRICS;
+pub use crate::experiment::Settings;
 use crate::experiment::{self, ExperimentError, RunOptions};
 use crate::metrics::{StrategySummary, ci95_half_width};
 use crate::scenario::overrides::{Override, OverrideError, format_value, parse_value};
@@ -368,18 +369,6 @@ pub struct PlanMismatch {
     pub plan_b: String,
 }
 
-/// Run settings given on the command line; `None` keeps each point's
-/// scenario value.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct Settings {
-    /// Replications per strategy.
-    pub replications: Option<u32>,
-    /// Simulated days per replication.
-    pub days: Option<f64>,
-    /// Seed of every random stream.
-    pub seed: Option<u64>,
-}
-
 /// What a sweep runs; parts of one plan have the same `hash`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepPlan {
@@ -680,15 +669,7 @@ impl Sweep {
     /// The run options at `point`.
     fn options(&self, point: usize, s: &Scenario) -> Result<RunOptions, SweepError> {
         let mut opts = RunOptions::from_scenario(s);
-        if let Some(r) = self.settings.replications {
-            opts.replications = r;
-        }
-        if let Some(d) = self.settings.days {
-            opts.days = d;
-        }
-        if let Some(seed) = self.settings.seed {
-            opts.seed = seed;
-        }
+        self.settings.apply(&mut opts);
         opts.force = self.force;
         experiment::check(s, &opts).map_err(|source| SweepError::Experiment {
             point,

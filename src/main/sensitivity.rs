@@ -5,15 +5,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use policesim::experiment::RunOptions;
+use policesim::experiment::{RunOptions, Settings};
 use policesim::output::OutputDir;
 use policesim::report::sensitivity as out_files;
 use policesim::scenario::Scenario;
-use policesim::scenario::limits::MAX_THREADS;
-use policesim::scenario::overrides::Override;
 use policesim::sensitivity::{self, SensitivityOptions};
 
 /// Flags of `policesim sensitivity`.
@@ -63,26 +61,16 @@ pub fn command(args: SensitivityArgs) -> Result<ExitCode> {
     let file = args.scenario.display().to_string();
     let src =
         std::fs::read_to_string(&args.scenario).with_context(|| format!("{file}: cannot read"))?;
-    let set = args
-        .set
-        .iter()
-        .map(|a| Override::parse(a))
-        .collect::<Result<Vec<_>, _>>()?;
+    let set = super::overrides(&args.set)?;
     let base = Scenario::from_toml_with(&src, &file, &set)?;
-    let threads = args.threads.unwrap_or(0);
-    if threads > MAX_THREADS {
-        bail!("--threads too large (max {MAX_THREADS}), found {threads}");
-    }
+    let threads = super::worker_threads(args.threads)?;
     let mut run = RunOptions::from_scenario(&base);
-    if let Some(r) = args.replications {
-        run.replications = r;
+    Settings {
+        replications: args.replications,
+        days: args.days,
+        seed: args.seed,
     }
-    if let Some(d) = args.days {
-        run.days = d;
-    }
-    if let Some(seed) = args.seed {
-        run.seed = seed;
-    }
+    .apply(&mut run);
     run.strategies = args.strategies.clone();
     let opts = SensitivityOptions {
         rel: args.rel,

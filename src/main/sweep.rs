@@ -7,13 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use policesim::output::OutputDir;
 use policesim::report;
-use policesim::scenario::limits::MAX_THREADS;
-use policesim::scenario::overrides::Override;
 use policesim::sweep::{self, Settings, Shard, Sweep, SweepError, SweepPart, Vary};
 
 /// Flags of `policesim sweep`.
@@ -91,16 +89,8 @@ pub fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         .iter()
         .map(|a| Vary::parse(a))
         .collect::<Result<Vec<_>, _>>()?;
-    let set = args
-        .set
-        .iter()
-        .map(|a| Override::parse(a))
-        .collect::<Result<Vec<_>, _>>()?;
-    if let Some(t) = args.threads
-        && t > MAX_THREADS
-    {
-        bail!("--threads too large (max {MAX_THREADS}), found {t}");
-    }
+    let set = super::overrides(&args.set)?;
+    let threads = super::worker_threads(args.threads)?;
     let file = args.scenario.display().to_string();
     let src =
         std::fs::read_to_string(&args.scenario).with_context(|| format!("{file}: cannot read"))?;
@@ -126,7 +116,7 @@ pub fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         eprintln!("warning: {w}");
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
+        .num_threads(threads)
         .build()
         .context("cannot start worker threads")?;
     let points = (0..sw.plan().points).filter(|&p| shard.runs(p)).count();
